@@ -1,0 +1,5 @@
+"""``python -m nianbao`` runs the CLI."""
+
+from nianbao.cli import app
+
+app()

@@ -1,0 +1,206 @@
+"""The one typed, versioned document model that every pipeline stage reads and writes.
+
+A stage is ``Callable[[Document], Document]``. Offsets inside the model
+(tags, cells, ``norm_span``) are into the *normalised* text; the output
+record (``to_record``) maps them back to the original decoded text through
+``Document.offsets``, as ``shared/spec/output.md`` requires.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from nianbao import __version__
+from nianbao.normalise.offsets import OffsetMap
+
+SCHEMA_VERSION = "nianbao.doc/1"
+
+Status = Literal["ok", "not_a_report", "error"]
+TemplateName = Literal["v2021", "v2019", "none"]
+Number = int | float
+
+
+class ErrorInfo(BaseModel):
+    """Why a document failed: a code (``E_DECODE``), the stage, and what to do."""
+
+    code: str
+    stage: str
+    message: str
+
+
+class Flag(BaseModel):
+    """A broken invariant or a low-confidence decision, naming the fields involved."""
+
+    code: str
+    fields: list[str] = Field(default_factory=list)
+    message: str = ""
+    alternatives: list[dict[str, Any]] | None = None
+
+
+class Meta(BaseModel):
+    """Report metadata per ``fields.yaml``: absent keys are left out of the record."""
+
+    org: str | None = None
+    year: int | None = None
+    title: str | None = None
+    date: str | None = None
+
+
+class Section(BaseModel):
+    """A standard top-level section; start/end are normalised-text offsets."""
+
+    id: str
+    title: str
+    start: int
+    end: int
+
+
+class TagSpan(BaseModel):
+    """A tagged span of the normalised text (tag type from ``nianbao.labels.tags``)."""
+
+    start: int
+    end: int
+    tag: str
+    score: float = 1.0
+
+
+class Cell(BaseModel):
+    """One table cell: grid position (end-exclusive), header flags and source span."""
+
+    table: str
+    row: int
+    col: int
+    row_end: int | None = None
+    col_end: int | None = None
+    text: str = ""
+    column_header: bool = False
+    row_header: bool = False
+    start: int = 0
+    end: int = 0
+    field: str | None = None
+
+
+class Table(BaseModel):
+    """A rebuilt table as a list of cells; the grid is computed on demand, never stored."""
+
+    id: str
+    title: str = ""
+    cells: list[Cell] = Field(default_factory=list)
+
+    def grid(self) -> dict[tuple[int, int], Cell]:
+        """(row, col) -> cell for every grid position a cell covers."""
+        out: dict[tuple[int, int], Cell] = {}
+        for c in self.cells:
+            for r in range(c.row, c.row_end or c.row + 1):
+                for k in range(c.col, c.col_end or c.col + 1):
+                    out[(r, k)] = c
+        return out
+
+
+class FieldValue(BaseModel):
+    """An extracted value: number or null (blank / mark), with evidence and confidence."""
+
+    value: Number | None
+    raw: str | None = None
+    unit: str | None = None
+    confidence: float = 1.0
+    norm_span: tuple[int, int] = (0, 0)
+
+
+class ModelInfo(BaseModel):
+    """Which tagger produced the tags (null for ``--no-model``)."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+class Document(BaseModel):
+    """Everything known about one input document, from bytes to fields."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    schema_version: str = SCHEMA_VERSION
+    nianbao: str = __version__
+    doc_id: str = ""
+    source: str = ""
+    status: Status = "ok"
+    error: ErrorInfo | None = None
+    text: str = ""  # the original decoded input text
+    norm_text: str = ""
+    boilerplate: list[tuple[int, int]] = Field(default_factory=list)  # normalised-text spans
+    template: TemplateName = "none"
+    meta: Meta = Field(default_factory=Meta)
+    sections: list[Section] = Field(default_factory=list)
+    tags: list[TagSpan] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
+    flags: list[Flag] = Field(default_factory=list)
+    model: ModelInfo | None = None
+
+    _offsets: OffsetMap | None = PrivateAttr(default=None)
+    _char_probs: Any = PrivateAttr(default=None)  # numpy [len(norm_text), n_labels] or None
+
+    # ------------------------------------------------------------ offsets
+    @property
+    def offsets(self) -> OffsetMap:
+        """The map from normalised text back to the original text."""
+        if self._offsets is None:
+            self._offsets = OffsetMap.identity(len(self.norm_text))
+        return self._offsets
+
+    @offsets.setter
+    def offsets(self, value: OffsetMap) -> None:
+        self._offsets = value
+
+    @property
+    def char_probs(self) -> Any:
+        """Per-character label probabilities from the tagger (numpy array), if a model ran."""
+        return self._char_probs
+
+    @char_probs.setter
+    def char_probs(self, value: Any) -> None:
+        self._char_probs = value
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Map a normalised-text span to the original text."""
+        return self.offsets.span_to_source(start, end)
+
+    def fail(self, code: str, stage: str, message: str) -> Document:
+        """Mark the document as failed with a coded error; returns self."""
+        self.status = "error"
+        self.error = ErrorInfo(code=code, stage=stage, message=message)
+        return self
+
+    # ------------------------------------------------------------ output view
+    def to_record(self) -> dict[str, Any]:
+        """The JSONL record of ``shared/spec/output.md`` (offsets into the original text)."""
+        fields: dict[str, Any] = {}
+        for fid, fv in self.fields.items():
+            item: dict[str, Any] = {"value": fv.value}
+            if fv.raw is not None:
+                item["raw"] = fv.raw
+            if fv.unit is not None:
+                item["unit"] = fv.unit
+            item["confidence"] = round(float(fv.confidence), 6)
+            item["span"] = list(self.to_source(*fv.norm_span))
+            fields[fid] = item
+        sections = []
+        for s in self.sections:
+            a, b = self.to_source(s.start, s.end)
+            sections.append({"id": s.id, "title": s.title, "start": a, "end": b})
+        return {
+            "nianbao": self.nianbao,
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "status": self.status,
+            "error": self.error.model_dump() if self.error else None,
+            "template": self.template,
+            "meta": self.meta.model_dump(exclude_none=True),
+            "sections": sections,
+            "fields": fields,
+            "flags": [f.model_dump(exclude_none=True) for f in self.flags],
+            "model": self.model.model_dump() if self.model else None,
+        }

@@ -1,0 +1,97 @@
+"""Character offset maps between a transformed text and the text it came from.
+
+A map stores, for every character ``i`` of the new text, the half-open range
+``[starts[i], ends[i])`` of source characters it came from. Maps compose, so a
+chain of normalisation steps still maps any span back to the original input.
+
+>>> m = OffsetMap.identity(3)
+>>> m.span_to_source(0, 2)
+(0, 2)
+>>> b = OffsetBuilder()
+>>> b.keep(0, "鎮"); b.drop(1, 7); b.keep(7, "x")
+>>> text, m = b.build(8)
+>>> text, m.span_to_source(0, 2)
+('鎮x', (0, 8))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class OffsetMap:
+    """For each target character, the source range it came from; plus the source length."""
+
+    starts: list[int]
+    ends: list[int]
+    source_len: int
+
+    @classmethod
+    def identity(cls, n: int) -> OffsetMap:
+        """The map of an unchanged text of ``n`` characters."""
+        return cls(list(range(n)), list(range(1, n + 1)), n)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def position_to_source(self, i: int) -> int:
+        """Source position of target position ``i`` (a boundary, 0..len)."""
+        if i < len(self.starts):
+            return self.starts[i]
+        return self.source_len
+
+    def span_to_source(self, start: int, end: int) -> tuple[int, int]:
+        """Map a target span to the source span that covers it (empty spans stay empty)."""
+        if not 0 <= start <= end <= len(self.starts):
+            raise ValueError(f"span ({start}, {end}) outside 0..{len(self.starts)}")
+        if start == end:
+            p = self.position_to_source(start)
+            return p, p
+        return self.starts[start], self.ends[end - 1]
+
+    def compose(self, inner: OffsetMap) -> OffsetMap:
+        """Chain maps: ``self`` maps C->B and ``inner`` maps B->A; the result maps C->A."""
+        starts: list[int] = []
+        ends: list[int] = []
+        for s, e in zip(self.starts, self.ends, strict=True):
+            a, b = inner.span_to_source(s, e)
+            starts.append(a)
+            ends.append(b)
+        return OffsetMap(starts, ends, inner.source_len)
+
+    def to_json(self) -> dict[str, object]:
+        """A compact JSON form (run-length encoded where the map is the identity)."""
+        return {"starts": self.starts, "ends": self.ends, "source_len": self.source_len}
+
+
+@dataclass
+class OffsetBuilder:
+    """Build a new text piece by piece while recording where each character came from."""
+
+    chars: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    def keep(self, pos: int, text: str, src_end: int | None = None) -> None:
+        """Emit ``text`` for the source range ``[pos, src_end)`` (default: one char per char)."""
+        if src_end is None and len(text) > 1:
+            for k, ch in enumerate(text):
+                self.emit(ch, pos + k, pos + k + 1)
+            return
+        end = pos + 1 if src_end is None else src_end
+        for ch in text:
+            self.emit(ch, pos, end)
+
+    def emit(self, ch: str, start: int, end: int) -> None:
+        """Emit one character coming from source range ``[start, end)``."""
+        self.chars.append(ch)
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def drop(self, start: int, end: int) -> None:
+        """Record that source range ``[start, end)`` produced nothing (kept for symmetry)."""
+
+    def build(self, source_len: int) -> tuple[str, OffsetMap]:
+        """The new text and its map to the source."""
+        return "".join(self.chars), OffsetMap(self.starts, self.ends, source_len)

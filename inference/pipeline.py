@@ -1,0 +1,110 @@
+"""The parse pipeline: an ordered list of small stages, each ``Document -> Document``.
+
+    decode -> normalise -> tag (model, or the rules-only reader) -> sections -> meta
+    -> tables (rebuild, split glued runs) -> validate (invariants, confidence) -> status
+
+A stage raises ``StageError`` for a document it cannot handle; ``Pipeline``
+turns that (or any unexpected exception) into an error record, so a batch
+never dies of one bad document. ``fail_fast=True`` re-raises instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from nianbao.document import Document
+from nianbao.inputs import InputItem
+
+Stage = Callable[[Document], Document]
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+
+
+class StageError(Exception):
+    """A coded, per-document failure (``E_DECODE``, ``E_TOO_LARGE``...) raised by a stage."""
+
+    def __init__(self, code: str, stage: str, message: str) -> None:
+        super().__init__(f"{code} [{stage}] {message}")
+        self.code, self.stage, self.message = code, stage, message
+
+
+class PipelineConfig(BaseModel):
+    """Everything a parse run can be told; one object, passed to every engine."""
+
+    model_dir: Path | None = None  # None + use_model -> the shipped default model
+    use_model: bool = True  # False = --no-model (rules-only reader)
+    runtime: str = "auto"  # auto | torch | onnx
+    batch_size: int = 8
+    max_bytes: int = MAX_INPUT_BYTES
+    fail_fast: bool = False
+
+
+class Pipeline:
+    """Runs the stages over documents; loads the model once."""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or PipelineConfig()
+        self._tagger = None
+
+    @property
+    def tagger(self):  # noqa: ANN201 - a nianbao.tagger runtime or the rules-only reader
+        """The tagging stage: the model's tagger, or the rules-only reader with --no-model."""
+        if self._tagger is None:
+            from nianbao.tagger import load_tagger
+
+            self._tagger = load_tagger(self.config)
+        return self._tagger
+
+    def start(self, item: InputItem) -> Document:
+        """Decode and normalise one input (the stages before tagging)."""
+        from nianbao.normalise import decode_item, normalise_document
+
+        doc = Document(source=item.source)
+        if item.data is not None:
+            doc.doc_id = hashlib.sha256(item.data).hexdigest()
+        if item.error is not None:
+            return doc.fail(item.error.code, item.error.stage, item.error.message)
+        return self._guard(doc, lambda d: normalise_document(decode_item(item, d, self.config.max_bytes)))
+
+    def finish(self, doc: Document) -> Document:
+        """The stages after tagging: sections, meta, tables, validation, status."""
+        from nianbao.rules import apply_rules
+
+        if doc.status == "error":
+            return doc
+        return self._guard(doc, apply_rules)
+
+    def process_batch(self, items: Iterable[InputItem]) -> list[Document]:
+        """Process a batch of inputs; the tagger sees all decodable documents at once."""
+        docs = [self.start(item) for item in items]
+        live = [d for d in docs if d.status != "error"]
+        if live:
+            try:
+                self.tagger.tag(live)
+            except Exception as exc:  # a tagger failure on one batch: retry one by one
+                if self.config.fail_fast:
+                    raise
+                for d in live:
+                    self._guard(d, lambda x: self.tagger.tag([x])[0], stage="tag", exc0=exc)
+        return [self.finish(d) for d in docs]
+
+    def process(self, item: InputItem) -> Document:
+        """Process one input into one document (never raises unless fail_fast)."""
+        return self.process_batch([item])[0]
+
+    def _guard(self, doc: Document, stage: Stage, stage_name: str = "pipeline",
+               exc0: Exception | None = None) -> Document:
+        try:
+            return stage(doc)
+        except StageError as e:
+            if self.config.fail_fast:
+                raise
+            return doc.fail(e.code, e.stage, e.message)
+        except Exception as e:  # noqa: BLE001 - turned into an error record, never silent
+            if self.config.fail_fast:
+                raise
+            return doc.fail("E_INTERNAL", stage_name, f"{type(e).__name__}: {e} (please report this input)")

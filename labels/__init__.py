@@ -1,0 +1,1 @@
+"""Field catalogue, character tag set and gold-label format: the project's single source of truth."""

@@ -1,0 +1,105 @@
+"""The gold-label format (``labels/gold/*.json``): one JSON file per labelled report.
+
+Real reports keep their text in ``shared/corpus`` and are referenced by
+``source`` (path relative to the corpus root) and ``sha256`` of the file's
+bytes; synthetic reports carry their ``text`` inline. All offsets are
+character offsets into the ORIGINAL decoded text (UTF-8, BOM stripped),
+end-exclusive. The Label Studio import writes this same format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+GOLD_SCHEMA = "nianbao.gold/1"
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+
+
+class GoldSpan(BaseModel):
+    """A tagged span of the original text; VAL/BLANK spans name the field they fill."""
+
+    start: int
+    end: int
+    tag: str
+    field: str | None = None
+
+
+class GoldField(BaseModel):
+    """A field's true value per the value rules (blank/mark -> null, raw keeps the mark)."""
+
+    value: int | float | None
+    raw: str | None = None
+    unit: str | None = None
+    span: tuple[int, int] = (0, 0)
+
+
+class GoldSection(BaseModel):
+    """A standard section: id s1..s6, heading title as printed, start (heading's first char) and end."""
+
+    id: str
+    title: str
+    start: int
+    end: int
+
+
+class GoldDoc(BaseModel):
+    """One labelled report."""
+
+    schema_: str = Field(GOLD_SCHEMA, alias="schema")
+    name: str
+    source: str | None = None
+    sha256: str
+    text: str | None = None
+    style: str
+    template: str
+    used_for: list[str] = Field(default_factory=list)  # e.g. ["train"], ["tune"]; [] = held out
+    meta: dict[str, Any] = Field(default_factory=dict)
+    sections: list[GoldSection] = Field(default_factory=list)
+    spans: list[GoldSpan] = Field(default_factory=list)
+    fields: dict[str, GoldField] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+    model_config = {"populate_by_name": True}
+
+    @property
+    def held_out(self) -> bool:
+        """True when no model or rule was trained or tuned on this report."""
+        return not self.used_for
+
+    def load_text(self, corpus_root: Path | None = None) -> str:
+        """The original decoded text: inline, or read from the corpus and checked by sha256."""
+        if self.text is not None:
+            return self.text
+        if corpus_root is None or self.source is None:
+            raise FileNotFoundError(f"gold {self.name}: no inline text and no corpus root given")
+        data = (corpus_root / self.source).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != self.sha256:
+            raise ValueError(f"gold {self.name}: {self.source} has sha256 {digest}, labels expect {self.sha256}")
+        return decode_utf8(data)
+
+    def dump(self, path: Path) -> None:
+        """Write as pretty JSON (stable key order)."""
+        path.write_text(json.dumps(self.model_dump(by_alias=True, exclude_none=False), ensure_ascii=False,
+                                   indent=1) + "\n", encoding="utf-8")
+
+
+def decode_utf8(data: bytes) -> str:
+    """Decode UTF-8 with an optional BOM (the convention for every gold offset)."""
+    return data.decode("utf-8-sig")
+
+
+def load_gold(path: Path) -> list[GoldDoc]:
+    """Load one gold file or every ``*.json`` in a directory (sorted by name)."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return [GoldDoc.model_validate_json(f.read_text(encoding="utf-8")) for f in files]
+
+
+def default_corpus_root() -> Path:
+    """``../shared/corpus`` beside the repository (where CI puts it)."""
+    return Path(__file__).resolve().parents[2] / "shared" / "corpus"
