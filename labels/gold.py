@@ -17,6 +17,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 GOLD_SCHEMA = "nianbao.gold/1"
+
+# Input styles: how a crawler/extractor flattened the tables. Gold and synthetic
+# documents carry one of these names; evaluation slices by it.
+STYLES: dict[str, str] = {
+    "pipe_cells": "one cell per line ending in ' | ', NBSP padding, blank cells as empty lines (seed 000)",
+    "glued_lines": "one cell per line with blank lines; numeric cells of a row glued into one run (seed 004)",
+    "tsv_markdown": "tab-separated rows under markdown # headings (seed 002)",
+    "pipe_lines": "one row per line, ' | ' separators, trailing '|' padding; may be traditional + pinyin (seed 003)",
+    "markdown_table": "markdown tables (| a | b |, with a --- separator row)",
+    "prose": "no tables at all, figures only in prose (seed 001)",
+    "pdf_layout": "PDF text layer, -layout extraction: rows on lines, cells split by runs of spaces, wrapped labels",
+    "pdf_raw": "PDF text layer, raw extraction: tables printed column by column, row labels after the values",
+    "crawl": "HTML tags stripped with no (or single-space) separators: labels and digit runs glued together",
+}
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 
 

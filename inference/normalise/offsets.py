@@ -16,6 +16,7 @@ chain of normalisation steps still maps any span back to the original input.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 
@@ -49,6 +50,16 @@ class OffsetMap:
             p = self.position_to_source(start)
             return p, p
         return self.starts[start], self.ends[end - 1]
+
+    def span_from_source(self, start: int, end: int) -> tuple[int, int]:
+        """The target span whose characters come from inside source span ``[start, end)``.
+
+        >>> OffsetMap([0, 7], [7, 8], 8).span_from_source(0, 8)
+        (0, 2)
+        """
+        i0 = bisect_left(self.starts, start)
+        i1 = bisect_right(self.ends, end)
+        return i0, max(i0, i1)
 
     def compose(self, inner: OffsetMap) -> OffsetMap:
         """Chain maps: ``self`` maps C->B and ``inner`` maps B->A; the result maps C->A."""
