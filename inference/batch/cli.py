@@ -1,0 +1,140 @@
+"""``nianbao parse``: inputs -> one JSONL record per document, in input order (the output contract)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from nianbao.batch.writer import open_writer, scan_done
+from nianbao.inputs import InputItem, InputStats, iter_inputs
+from nianbao.pipeline import PipelineConfig
+
+err = Console(stderr=True)
+
+
+INPUT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".jsonl.gz")
+
+
+def count_inputs(paths: list[str]) -> int:
+    """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing."""
+    import gzip
+
+    n = 0
+    for p in map(Path, paths):
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            name = f.name.lower()
+            if not name.endswith(INPUT_SUFFIXES):
+                continue
+            if name.endswith((".jsonl", ".jsonl.gz")):
+                try:
+                    with (gzip.open(f, "rb") if name.endswith(".gz") else open(f, "rb")) as fh:
+                        n += sum(1 for line in fh if line.strip())
+                except OSError:
+                    n += 1
+            else:
+                n += 1
+    return n
+
+
+def _inputs(paths: list[str], stats: InputStats, skip: set[str]) -> Iterator[InputItem]:
+    from nianbao.batch.ray_engine import is_uri, iter_uri_jsonl
+
+    local = []
+    for p in paths:
+        if is_uri(p):
+            yield from (i for i in _flush_local(local, stats, skip))
+            local = []
+            yield from (i for i in iter_uri_jsonl(p) if i.source not in skip)
+        else:
+            local.append(p)
+    yield from _flush_local(local, stats, skip)
+
+
+def _flush_local(paths: list[str], stats: InputStats, skip: set[str]) -> Iterator[InputItem]:
+    if paths:
+        for item in iter_inputs(paths, stats):
+            if item.source in skip:
+                continue
+            yield item
+
+
+def parse(
+    paths: list[str] = typer.Argument(..., help="Files, directories (recursive) or JSONL(.gz) files; URIs for JSONL."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output file (JSONL, or Parquet with --format parquet)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Rules-only reader: no tagger model."),
+    model: Path | None = typer.Option(None, "--model", help="Model folder (default: the shipped models/nianbao-tagger)."),
+    runtime: str = typer.Option("auto", help="Tagger runtime: auto | torch | onnx."),
+    workers: int = typer.Option(0, help="Worker processes (0 = one per core)."),
+    batch_size: int = typer.Option(8, help="Documents per model batch."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl | parquet."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted JSONL output, skipping done inputs."),
+    engine: str = typer.Option("local", help="local | ray."),
+    ray_address: str | None = typer.Option(None, help="Ray cluster address (default: start a local Ray)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first failing document (debugging)."),
+) -> None:
+    """Parse reports into one record per input document (status ok | not_a_report | error)."""
+    config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
+                            fail_fast=fail_fast)
+    stats = InputStats()
+    skip = scan_done(output) if resume else set()
+    total = None
+    if progress and sys.stderr.isatty():
+        total = count_inputs([p for p in paths if "://" not in p]) - len(skip)
+    items = _inputs(paths, stats, skip)
+    if engine == "ray":
+        from nianbao.batch.ray_engine import RayEngine
+
+        records = RayEngine(config, workers or 2, batch_size, ray_address).run(items)
+    elif engine == "local":
+        from nianbao.batch.engine import LocalEngine
+
+        records = LocalEngine(config, workers, batch_size).run(items)
+    else:
+        raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")
+    counts, elapsed = _write(records, output, fmt, resume, progress, total)
+    _summary(counts, stats, elapsed, output, len(skip))
+    written = sum(counts.values())
+    if written + len(skip) == 0 or (written and counts.get("error", 0) == written and counts.get("_read", 0) == written):
+        raise typer.Exit(1)
+
+
+def _write(records: Iterator[dict[str, Any]], output: Path, fmt: str, resume: bool, show: bool,
+           total: int | None) -> tuple[Counter, float]:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    writer = open_writer(output, fmt, resume)
+    counts: Counter = Counter()
+    t0 = time.perf_counter()
+    cols = [TextColumn("[bold]parse"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} docs/s"),
+            TextColumn("errors {task.fields[errors]}"), TimeRemainingColumn()]
+    try:
+        with Progress(*cols, console=err, disable=not show, transient=False) as bar:
+            task = bar.add_task("parse", total=total, rate="-", errors=0)
+            for rec in records:
+                writer.write(rec)
+                counts[rec["status"]] += 1
+                if rec["status"] == "error" and (rec.get("error") or {}).get("stage") == "read":
+                    counts["_read"] += 1
+                n = sum(v for k, v in counts.items() if not k.startswith("_"))
+                bar.update(task, advance=1, rate=f"{n / max(time.perf_counter() - t0, 1e-9):.1f}",
+                           errors=counts["error"])
+    finally:
+        writer.close()
+    return counts, time.perf_counter() - t0
+
+
+def _summary(counts: Counter, stats: InputStats, elapsed: float, output: Path, resumed: int) -> None:
+    n = sum(v for k, v in counts.items() if not k.startswith("_"))
+    err.print(f"[bold]{n}[/] records -> {output}  (ok {counts['ok']}, not_a_report {counts['not_a_report']}, "
+              f"error {counts['error']})  in {elapsed:.1f}s = {n / max(elapsed, 1e-9):.1f} docs/s")
+    if stats.skipped or resumed:
+        err.print(f"skipped {stats.skipped} non-input files; resumed past {resumed} records already written")
