@@ -85,19 +85,18 @@ class Pipeline:
         if live:
             try:
                 self.tagger.tag(live)
-            except Exception as exc:  # a tagger failure on one batch: retry one by one
+            except Exception:  # a tagger failure on one batch: retry one by one
                 if self.config.fail_fast:
                     raise
                 for d in live:
-                    self._guard(d, lambda x: self.tagger.tag([x])[0], stage="tag", exc0=exc)
+                    self._guard(d, lambda x: self.tagger.tag([x])[0], stage_name="tag")
         return [self.finish(d) for d in docs]
 
     def process(self, item: InputItem) -> Document:
         """Process one input into one document (never raises unless fail_fast)."""
         return self.process_batch([item])[0]
 
-    def _guard(self, doc: Document, stage: Stage, stage_name: str = "pipeline",
-               exc0: Exception | None = None) -> Document:
+    def _guard(self, doc: Document, stage: Stage, stage_name: str = "pipeline") -> Document:
         try:
             return stage(doc)
         except StageError as e:
