@@ -129,6 +129,7 @@ class Document(BaseModel):
     status: Status = "ok"
     error: ErrorInfo | None = None
     text: str = ""  # the original decoded input text
+    kind: Literal["text", "html"] = "text"  # "html": text is the page source, norm_text the rendered page
     norm_text: str = ""
     boilerplate: list[tuple[int, int]] = Field(default_factory=list)  # normalised-text spans
     template: TemplateName = "none"

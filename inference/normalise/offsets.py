@@ -71,9 +71,39 @@ class OffsetMap:
             ends.append(b)
         return OffsetMap(starts, ends, inner.source_len)
 
+    def is_monotonic(self) -> bool:
+        """Whether starts and ends never decrease, each range is ordered, and all lie in ``0..source_len``.
+
+        >>> OffsetMap([0, 7], [7, 8], 8).is_monotonic(), OffsetMap([3, 1], [4, 2], 4).is_monotonic()
+        (True, False)
+        """
+        s, e, n = self.starts, self.ends, self.source_len
+        if not s:
+            return True
+        return (all(a <= b for a, b in zip(s, s[1:], strict=False))
+                and all(a <= b for a, b in zip(e, e[1:], strict=False))
+                and all(a <= b for a, b in zip(s, e, strict=True)) and s[0] >= 0 and e[-1] <= n)
+
     def to_json(self) -> dict[str, object]:
         """A compact JSON form (run-length encoded where the map is the identity)."""
         return {"starts": self.starts, "ends": self.ends, "source_len": self.source_len}
+
+
+def chain(outer: OffsetMap, inner: OffsetMap | None) -> OffsetMap:
+    """``outer.compose(inner)`` computed in list comprehensions (several times faster); None = identity.
+
+    >>> chain(OffsetMap([0, 1], [1, 3], 3), OffsetMap([0, 2, 4], [2, 4, 5], 5)).starts
+    [0, 2]
+    """
+    if inner is None:
+        return outer
+    if outer.starts and (outer.starts[0] < 0 or outer.ends[-1] > len(inner.starts)):
+        raise ValueError(f"outer map reaches past the {len(inner.starts)} characters of the inner text")
+    ist = inner.starts + [inner.source_len]
+    iend = inner.ends
+    starts = [ist[s] for s in outer.starts]
+    ends = [iend[e - 1] if e > s else ist[s] for s, e in zip(outer.starts, outer.ends, strict=True)]
+    return OffsetMap(starts, ends, inner.source_len)
 
 
 @dataclass
@@ -93,6 +123,13 @@ class OffsetBuilder:
         end = pos + 1 if src_end is None else src_end
         for ch in text:
             self.emit(ch, pos, end)
+
+    def keep_run(self, pos: int, text: str) -> None:
+        """Emit ``text`` unchanged, character ``k`` coming from source position ``pos + k`` (fast path)."""
+        n = len(text)
+        self.chars.extend(text)
+        self.starts.extend(range(pos, pos + n))
+        self.ends.extend(range(pos + 1, pos + n + 1))
 
     def emit(self, ch: str, start: int, end: int) -> None:
         """Emit one character coming from source range ``[start, end)``."""
