@@ -7,6 +7,7 @@ LS_VENV   ?= .venv-ls
 OUT       ?= out/examples.jsonl
 
 .PHONY: run test lint install bench report ls-venv clean
+VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +37,19 @@ $(LS_VENV)/.installed:
 	test -x $(LS_VENV)/bin/python || $(PY) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install -q label-studio || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
 	touch $(LS_VENV)/.installed
+
+## Release accuracy report: model+rules vs rules-only on every labelled real report (committed per release).
+report: $(STAMP)
+	mkdir -p out
+	$(BIN)/nianbao parse ../shared/corpus --no-model -o out/rules.jsonl --no-progress
+	$(BIN)/nianbao parse ../shared/corpus -o out/model.jsonl --no-progress
+	$(BIN)/nianbao eval --gold labels/gold --pred model=out/model.jsonl --pred rules=out/rules.jsonl \
+	  --tagger models/nianbao-tagger --report evaluation/reports/$(VERSION).md --gallery out/gallery.html
+
+## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
+bench: $(STAMP)
+	$(BIN)/python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 --rss-n 10000 \
+	  --json evaluation/reports/bench-$(VERSION).json
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) build *.egg-info out
