@@ -1,0 +1,50 @@
+"""The rule layer: from tags to sections, meta, template, tables, fields, flags and confidences.
+
+``apply_rules`` is the pipeline's stage after tagging::
+
+    detect_sections -> extract_meta -> detect_template -> is_report (else status not_a_report)
+    -> rebuild_tables (+ the reader's second reading where a model tagged) -> validate -> crosscheck
+    -> confidences
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nianbao.document import Document
+
+if TYPE_CHECKING:
+    from nianbao.rules.tables import TableBuild
+
+
+def run_rules(doc: Document) -> tuple[Document, TableBuild | None]:
+    """Every rule stage but the confidences; returns the document and the tables' evidence (None when
+    the document is not a report)."""
+    from nianbao.rules.crosscheck import crosscheck
+    from nianbao.rules.crossread import cross_read
+    from nianbao.rules.meta import extract_meta
+    from nianbao.rules.sections import detect_sections
+    from nianbao.rules.tables import build
+    from nianbao.rules.template import detect_template, is_report
+    from nianbao.rules.validate import validate
+
+    doc = detect_sections(doc)
+    doc = extract_meta(doc)
+    doc.template = detect_template(doc)  # type: ignore[assignment]
+    if not is_report(doc):
+        doc.status = "not_a_report"
+        return doc, None
+    evidence = cross_read(doc, build(doc))
+    doc = validate(doc)
+    doc = crosscheck(doc)
+    return doc, evidence
+
+
+def apply_rules(doc: Document) -> Document:
+    """Run every rule stage on a tagged document (in place), confidences included; returns it."""
+    from nianbao.rules.confidence import assign_confidence
+
+    doc, evidence = run_rules(doc)
+    if evidence is None:
+        return doc
+    return assign_confidence(doc, evidence)

@@ -1,0 +1,97 @@
+"""A second reading of the tables from the rules-only reader's tags, to check the model's reading.
+
+When a model tagged the document, the rules-only reader (``nianbao.rules.reader``) tags it as
+well and the tables are rebuilt from both tag sets. Per table:
+
+- both readings agree: the model's reading stands, and every field records the agreement;
+- they differ: the reading with fewer problems (broken identities, undecided cuts, unreadable or
+  overfull rows, fields the other reading has and it lacks) is kept; where both have as many, the
+  model's reading is kept and every field the two disagree on is flagged
+  ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently.
+
+Switch it off with ``CROSS_READER = False`` (then the model's tags alone are read).
+"""
+
+from __future__ import annotations
+
+from nianbao.document import Document, Flag
+from nianbao.labels.catalogue import invariants_for, table_of
+from nianbao.rules.tables import Evidence, TableBuild, build
+from nianbao.rules.validate import check
+
+CROSS_READER = True
+_PROBLEM_CODES = ("split.", "table.")
+
+
+def reader_document(doc: Document) -> Document:
+    """A copy of a tagged document (text, template, sections) tagged by the rules-only reader instead."""
+    from nianbao.rules.reader import RuleReader
+
+    twin = Document(text=doc.text, norm_text=doc.norm_text, template=doc.template, sections=list(doc.sections))
+    twin.offsets = doc.offsets
+    RuleReader().tag([twin])
+    return twin
+
+
+def _problems(doc: Document, table: str) -> int:
+    """Broken identities and doubtful decisions (split.* / table.* flags) of one table."""
+    fields = frozenset(f for f in doc.fields if table_of(f) == table)
+    broken = sum(1 for inv in invariants_for(fields) if check(doc, inv) is not None)
+    flagged = sum(1 for fl in doc.flags if fl.code.startswith(_PROBLEM_CODES)
+                  and any(table_of(f) == table for f in fl.fields))
+    return broken + flagged
+
+
+def cross_read(doc: Document, built: TableBuild) -> TableBuild:
+    """Check the model's tables against the reader's; keep the sounder per table (see module docstring)."""
+    if not CROSS_READER or doc.char_probs is None or doc.template == "none":
+        return built
+    twin = reader_document(doc)
+    twin_built = build(twin)
+    for table in ("t2", "t3", "t4"):
+        mine = {f: v for f, v in doc.fields.items() if table_of(f) == table}
+        theirs = {f: v for f, v in twin.fields.items() if table_of(f) == table}
+        if not mine and not theirs:
+            continue
+        same = mine.keys() == theirs.keys() and all(_same(mine[f].value, theirs[f].value) for f in mine)
+        if same:
+            for f in mine:
+                built.evidence[f].agree = True
+            continue
+        p_mine = _problems(doc, table) + sum(1 for f in theirs if f not in mine)
+        p_theirs = _problems(twin, table) + sum(1 for f in mine if f not in theirs)
+        if p_theirs < p_mine:
+            _take(doc, twin, table, built, twin_built)
+            continue
+        diff = [f for f in mine if f in theirs and not _same(mine[f].value, theirs[f].value)]
+        diff += [f for f in mine if f not in theirs]
+        for f in mine:
+            built.evidence[f].agree = f not in diff
+        if diff:
+            doc.flags.append(Flag(code="crosscheck.tagger_reader", fields=diff,
+                                  alternatives=[{f: theirs[f].value for f in diff if f in theirs}],
+                                  message="the model's tags and the rules-only reader read these cells differently; "
+                                          "check them in the source"))
+    return built
+
+
+def _take(doc: Document, twin: Document, table: str, built: TableBuild, twin_built: TableBuild) -> None:
+    """Replace one table's fields, flags and evidence with the reader's reading."""
+    for f in [f for f in doc.fields if table_of(f) == table]:
+        del doc.fields[f]
+        built.evidence.pop(f, None)
+    doc.flags = [fl for fl in doc.flags if not all(table_of(f) == table for f in fl.fields) or not fl.fields]
+    for f, v in twin.fields.items():
+        if table_of(f) == table:
+            doc.fields[f] = v
+            ev = twin_built.evidence.get(f) or Evidence(kind="cell")
+            ev.model, ev.agree = True, False
+            built.evidence[f] = ev
+    doc.flags += [fl for fl in twin.flags if fl.fields and all(table_of(f) == table for f in fl.fields)]
+    doc.tables = [t for t in doc.tables if t.id != table] + [t for t in twin.tables if t.id == table]
+
+
+def _same(a: float | int | None, b: float | int | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) < 1e-9

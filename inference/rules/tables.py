@@ -1,0 +1,450 @@
+"""Rebuild tables 2, 3 and 4 from the tags into ``Table`` / ``Cell`` objects and canonical fields.
+
+Rows are found by their labels (``rows.assemble_rows``), columns by their headers
+(``headers``), glued digit runs are cut by ``digits`` — per row, then jointly over table 3's rows
+where its column identities tie them. Every decision the text does not pin down is flagged
+(``split.ambiguous`` / ``split.unresolved``, with the alternatives), never silently guessed.
+
+``build(doc)`` returns the per-field evidence the confidence model uses; ``rebuild_tables(doc)``
+is the pipeline stage.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import Any
+
+from nianbao.document import Cell, Document, FieldValue, Flag, Table
+from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
+from nianbao.labels.tags import label2id
+from nianbao.rules.digits import (
+    GLUE_MARKS,
+    Candidate,
+    ColRule,
+    Identity,
+    Item,
+    Slot,
+    row_candidates,
+    single_swaps,
+    solve_rows,
+)
+from nianbao.rules.events import Event, collect_events, split_tables, untagged_values
+from nianbao.rules.headers import t2_columns, t3_columns, t4_columns
+from nianbao.rules.layout import column_anchors, preferred_columns
+from nianbao.rules.rows import PrintedRow, assemble_rows
+from nianbao.rules.separators import (
+    align,
+    dedupe,
+    reshaped,
+    separator_hints,
+    separator_readings,
+    space_aligned,
+    trim_padding,
+)
+from nianbao.rules.values import parse_cell, to_number
+
+CONFIDENT = 0.95  # posterior a split needs to stand without a flag
+SIGNIFICANT = 0.02  # relative weight for an alternative to be listed
+_BALANCE = ("new_received", "carried_over", "total", "carried_forward")
+
+
+@dataclass
+class Evidence:
+    """What the rule layer knows about how one field was read (features for the confidence model)."""
+
+    kind: str  # cell | mark | blank | gap | split
+    label_score: float = 1.0
+    alternatives: int = 1  # candidates the row had
+    posterior: float = 1.0  # the chosen reading's share among near-tied readings
+    tag_prob: float | None = None  # mean tagger probability of the cell's tags
+    start_prob: float | None = None  # tagger probability that the cell starts where it does
+    rescued: bool = False  # read from text the tagger left untagged
+    model: bool = False  # a tagger model (not the rules-only reader) tagged the document
+    agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
+
+
+@dataclass
+class TableBuild:
+    """The outcome of ``build``: evidence per field ID."""
+
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+
+
+@dataclass
+class _Row:
+    """A printed row ready for the split search."""
+
+    fids: list[str]
+    label: PrintedRow | None
+    cands: list[Candidate]
+    units: list[str | None]
+    note: str | None = None  # table.extra_values | table.unreadable_row
+    rescued: bool = False  # its values were read from text the tagger left untagged
+
+
+# ----------------------------------------------------------------- stage
+def rebuild_tables(doc: Document) -> Document:
+    """Pipeline stage: fill ``doc.tables``, ``doc.fields`` and split flags from ``doc.tags``."""
+    build(doc)
+    return doc
+
+
+def build(doc: Document) -> TableBuild:
+    """Rebuild every table of a document in place; returns the evidence for each field."""
+    out = TableBuild()
+    if doc.template == "none":
+        return out
+    events = collect_events(doc)
+    by_table = split_tables(events)
+    starts = sorted(t.start for t in doc.tags)
+    for table, fn in (("t2", _t2_rows), ("t3", _t3_rows), ("t4", _t4_rows)):
+        evs = by_table[table]
+        if not evs:
+            continue
+        rows = fn(doc, evs, starts)
+        if not rows:
+            continue
+        identities = _t3_identities(rows) if table == "t3" else []
+        _resolve(doc, table, rows, identities, out)
+    return out
+
+
+# ----------------------------------------------------------------- rows per table
+def _items(probs: Any, evs: list[Event]) -> list[Item]:
+    items = []
+    for e in evs:
+        if e.tag == "BLANK":
+            items.append(Item("blank", "", e.start, e.end))
+        elif e.run:
+            items.append(Item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
+        else:
+            items.append(Item("cell", e.text, e.start, e.end))
+    return items
+
+
+def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
+    """P(a cell starts here | part of a value) for each character, from the tagger (None without one)."""
+    if probs is None or end - start < 2:
+        return None
+    b, i = label2id["B-VAL"], label2id["I-VAL"]
+    return tuple(float(probs[k, b]) / max(float(probs[k, b]) + float(probs[k, i]), 1e-9) for k in range(start, end))
+
+
+def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
+                sums: list[tuple[int, tuple[int, ...]]], rules: list[ColRule],
+                starts: list[int] | None = None) -> tuple[list[Candidate], str | None]:
+    """A row's readings, and a flag code when the row could only be read in part (or not at all)."""
+    items = _items(doc.char_probs, evs)
+    cands = row_candidates(items, n, sums=sums, rules=rules)
+    note = None
+    if not cands:  # runs that no cut can read (e.g. a decimal where counts are due): the tags' own cells
+        cell_items = []
+        for e in evs:
+            for s, t in (e.parts or [(e.start, e.end)]):
+                kind = "blank" if e.tag == "BLANK" else "cell"
+                cell_items.append(Item(kind, doc.norm_text[s:t] if kind == "cell" else "", s, t))
+        cands = row_candidates(cell_items, n, sums=sums, rules=rules)
+        trimmed = trim_padding(cell_items, n)
+        if not cands and trimmed is not None:  # blank placeholders beyond the columns are padding
+            cands = row_candidates(trimmed, n, sums=sums, rules=rules)
+        if not cands and len(cell_items) > n:  # more cells than columns: the first ones, flagged
+            cands = row_candidates(cell_items[:n], n, sums=sums, rules=rules)
+            note = "table.extra_values"
+        if not cands:
+            note = "table.unreadable_row"
+    if not evs and row is not None:  # no trace of any cell: blanks at the end of the label
+        at = row.labels[-1].end
+        for c in cands:
+            c.slots = tuple(Slot(None, at, at, "gap") for _ in c.slots)
+    elif evs and (not cands or reshaped(cands[0], evs)):
+        lead = row.labels[-1].end if row is not None else None
+        tail = None
+        if starts is not None:
+            k = bisect_left(starts, evs[-1].end)
+            tail = starts[k] if k < len(starts) else len(doc.norm_text)
+        seps = separator_readings(doc.norm_text, lead, tail, evs, n, sums)
+        if seps:
+            cands = dedupe(seps + cands)
+            note = None if note != "table.extra_values" else note
+        elif any(s.kind == "gap" for c in cands for s in c.slots):
+            separator_hints(doc.norm_text, lead, evs, cands)
+    return cands, note
+
+
+def _rescue(doc: Document, after: int, starts: list[int]) -> list[Event]:
+    """Values the tagger left untagged right after ``after`` (up to the next tag), if that stretch holds
+    nothing but values."""
+    k = bisect_left(starts, after)
+    end = starts[k] if k < len(starts) else len(doc.norm_text)
+    return untagged_values(doc.norm_text, after, end)
+
+
+def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
+    cols = t3_columns(evs)
+    total = cols.index("total")
+    sums = [(total, tuple(cols.index(c) for c in T3_APPLICANT_COLS))]
+    rows, orphans = assemble_rows(evs, "t3")
+    for r in rows:
+        if not r.items:
+            r.items = _rescue(doc, r.labels[-1].end, starts)
+    n = len(cols)
+    anchors = column_anchors(doc.norm_text, [[(e.start, e.end) for e in r.items] for r in rows
+                                             if len(r.items) == n and space_aligned(doc.norm_text, r.items)], n)
+    out = []
+    for r in rows:
+        cands, note = _candidates(doc, r, r.items, n, sums, [ColRule()] * n, starts)
+        if anchors and 0 < len(r.items) < n and space_aligned(doc.norm_text, r.items) \
+                and all(e.tag == "VAL" for e in r.items):
+            align(cands, r.items, preferred_columns(doc.norm_text, [(e.start, e.end) for e in r.items], anchors))
+        out.append(_Row([f"t3.{r.key}.{c}" for c in cols], r, cands, [None] * len(cols), note,
+                        any(e.rescued for e in r.items)))
+    return _mark_unplaced(out, orphans)
+
+
+def _mark_unplaced(rows: list[_Row], orphans: list[Event]) -> list[_Row]:
+    """Where some values found no row, or a row holds too many, a row with none is not surely blank."""
+    if orphans or any(r.note == "table.extra_values" for r in rows):
+        for r in rows:
+            if r.label is not None and not r.label.items and not r.note:
+                r.note = "table.blank_inferred"
+    return rows
+
+
+def _t2_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
+    rows, orphans = assemble_rows(evs, "t2", lambda r: len(t2_columns(r.headers, r.key or "", doc.template)) or 1)
+    out = []
+    for r in rows:
+        if not r.items:
+            r.items = _rescue(doc, r.labels[-1].end, starts)
+        cols = t2_columns(r.headers, r.key or "", doc.template)
+        if not cols:
+            continue
+        fids = [f"t2.{r.key}.{c}" for c in cols]
+        rules = [ColRule(decimal=is_money(f), negative=c == "change") for f, c in zip(fids, cols, strict=True)]
+        cands, note = _candidates(doc, r, r.items, len(cols), [], rules, starts)
+        out.append(_Row(fids, r, cands, [r.units.get(c) for c in cols], note, any(e.rescued for e in r.items)))
+    return _mark_unplaced(out, orphans)
+
+
+def _t4_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
+    cols = t4_columns(evs)
+    first_col = next((k for k, e in enumerate(evs) if e.tag == "COL"), None)
+    if first_col is None:
+        return []
+    values = [e for e in evs[first_col:] if e.tag in ("VAL", "BLANK")]
+    if not values:
+        values = _rescue(doc, max(e.end for e in evs if e.tag == "COL"), starts)
+    sums = []
+    for g in ("review", "suit_direct", "suit_after_review"):
+        idx = {c.split(".")[1]: k for k, c in enumerate(cols) if c.startswith(g + ".")}
+        sums.append((idx["total"], tuple(idx[c] for c in ("upheld", "corrected", "other", "pending"))))
+    cands, note = _candidates(doc, None, values, len(cols), sums, [ColRule()] * len(cols), starts)
+    if not values:
+        at = max(e.end for e in evs if e.tag == "COL")
+        for c in cands:
+            c.slots = tuple(Slot(None, at, at, "gap") for _ in c.slots)
+    return [_Row([f"t4.{c}" for c in cols], None, cands, [None] * len(cols), note, any(e.rescued for e in values))]
+
+
+def _t3_identities(rows: list[_Row]) -> list[Identity]:
+    pos = {r.label.key: k for k, r in enumerate(rows) if r.label is not None}
+    outcome = [k for key, k in pos.items() if key not in _BALANCE]
+    out = []
+    for c in range(len(rows[0].fids) if rows else 0):
+        if all(b in pos for b in _BALANCE):
+            out.append(Identity(c, (pos["new_received"], pos["carried_over"]), (pos["total"], pos["carried_forward"])))
+        if "total" in pos and outcome:
+            out.append(Identity(c, (pos["total"],), tuple(outcome)))
+    return out
+
+
+# ----------------------------------------------------------------- resolve and write
+_NOTES = {"table.extra_values": "the row holds more cells than the table has columns; the first ones are read",
+          "table.unreadable_row": "no reading of the row's cells fits its columns; its fields are left out",
+          "table.blank_inferred": "the row shows fewer cells than columns and nothing tells which are blank; "
+                                  "check where its values belong"}
+
+
+def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Identity], out: TableBuild) -> None:
+    valid = all_field_ids()
+    for r in rows:
+        if r.note:
+            doc.flags.append(Flag(code=r.note, fields=[f for f in r.fids if f in valid], message=_NOTES[r.note]))
+    rows = [r for r in rows if r.cands]
+    if not rows:
+        return
+    if all(len(r.cands) == 1 for r in rows):
+        choice: tuple[int, ...] = tuple(0 for _ in rows)
+        alts: list[tuple[tuple[int, ...], float, int]] = []
+        best_viol = 0
+    else:
+        if identities:
+            sol = solve_rows([r.cands for r in rows], identities)
+            choice, best_viol = sol.choice, sol.violations
+            alts = [(ch, lp - sol.logp, vi) for ch, lp, vi in sol.alternatives]
+        else:  # rows are independent: each its own best reading
+            choice, alts = tuple(0 for _ in rows), []
+            best_viol = sum(r.cands[0].violations for r in rows)
+        seen = {ch for ch, _, _ in alts}
+        alts += [a for a in single_swaps([r.cands for r in rows], identities, choice) if a[0] not in seen]
+    posterior, ambiguous = _ambiguity(rows, choice, alts)
+    probs = doc.char_probs
+    table_obj = Table(id=table)
+    for k, r in enumerate(rows):
+        cand = r.cands[choice[k]]
+        label_score = r.label.match.score if r.label is not None and r.label.match else 1.0
+        if r.label is not None:
+            lab = r.label.labels
+            table_obj.cells.append(_cell(table, k + 1, 0, r.label.label_text, lab[0].start, lab[-1].end, None))
+        for j, (fid, slot) in enumerate(zip(r.fids, cand.slots, strict=True)):
+            if fid not in valid:
+                continue
+            fv = _field_value(slot, r.units[j], fid)
+            doc.fields[fid] = fv
+            ev = Evidence(kind=_kind(slot, fv), label_score=label_score, alternatives=len(r.cands),
+                          posterior=posterior.get(fid, 1.0), rescued=r.rescued, model=probs is not None)
+            ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
+            out.evidence[fid] = ev
+            table_obj.cells.append(_cell(table, k + 1, j + 1, slot.text or "", fv.norm_span[0], fv.norm_span[1], fid))
+    doc.tables.append(table_obj)
+    _flag_splits(doc, rows, choice, ambiguous, best_viol, posterior)
+    flagged = {f for fl in doc.flags for f in fl.fields}
+    for k, r in enumerate(rows):
+        kinds = {s.kind for s in r.cands[choice[k]].slots}
+        fids = [f for f in r.fids if f in valid and f not in flagged]
+        if "gap" in kinds and kinds - {"gap"} and fids:
+            doc.flags.append(Flag(code="table.blank_inferred", fields=fids, message=_NOTES["table.blank_inferred"]))
+
+
+def _field_value(slot: Slot, header_unit: str | None, fid: str) -> FieldValue:
+    span = (slot.start, slot.end)
+    if slot.kind in ("blank", "gap", "placed") or slot.text is None:
+        return _fv(None, None, None, span)
+    if slot.kind == "split" and slot.text not in GLUE_MARKS:  # digits already checked by the cut
+        value = to_number(slot.text)
+        return _fv(value, None, slot.unit or (header_unit if is_money(fid) else None), span)
+    try:
+        parsed = parse_cell(slot.text)
+    except ValueError:
+        return _fv(None, slot.text, None, span)
+    unit = slot.unit or parsed.unit or (header_unit if is_money(fid) else None)
+    return _fv(parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None, span)
+
+
+def _built(cls: type, values: dict[str, Any]) -> Any:
+    """A pydantic model instance from a complete, already valid field dict (what ``model_construct``
+    does, without its per-field default handling: the rule layer builds ~400 of these per report)."""
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _cell(table: str, row: int, col: int, text: str, start: int, end: int, fid: str | None) -> Cell:
+    """A Cell; column 0 holds the row label (a row header).
+
+    >>> _cell("t3", 1, 0, "规章", 0, 2, None).model_dump()["row_header"]
+    True
+    """
+    return _built(Cell, {"table": table, "row": row, "col": col, "row_end": None, "col_end": None, "text": text,
+                         "column_header": False, "row_header": col == 0, "start": start, "end": end, "field": fid})
+
+
+def _fv(value: float | int | None, raw: str | None, unit: str | None, span: tuple[int, int]) -> FieldValue:
+    """A FieldValue (confidence set later by the confidence stage).
+
+    >>> _fv(8.3, None, "万元", (3, 6)) == FieldValue(value=8.3, unit="万元", norm_span=(3, 6))
+    True
+    """
+    return _built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
+
+
+def _kind(slot: Slot, fv: FieldValue) -> str:
+    if slot.kind == "cell" and fv.value is None:
+        return "mark"
+    return "blank" if slot.kind == "placed" else slot.kind
+
+
+def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
+    if probs is None or slot.end <= slot.start:
+        return None, None
+    if slot.kind == "blank":
+        p = float(probs[slot.start, label2id["B-BLANK"]])
+        return p, p
+    b, i = label2id["B-VAL"], label2id["I-VAL"]
+    tag = sum(float(probs[k, b]) + float(probs[k, i]) for k in range(slot.start, slot.end)) / (slot.end - slot.start)
+    return tag, float(probs[slot.start, b])
+
+
+def _ambiguity(rows: list[_Row], choice: tuple[int, ...], alts: list[tuple[tuple[int, ...], float, int]]
+               ) -> tuple[dict[str, float], list[tuple[int, ...]]]:
+    """The chosen reading's share of probability per field against the alternatives that break no more
+    sums (``alts``: choice, log-probability relative to the chosen one, violations), and the alternatives
+    weighty enough to list."""
+    posterior: dict[str, float] = {}
+    ambiguous: list[tuple[int, ...]] = []
+    if not alts:
+        return posterior, ambiguous
+    rel = [(ch, math.exp(min(0.0, lp))) for ch, lp, _ in alts]
+    for ch, w in rel:
+        if w >= SIGNIFICANT:
+            ambiguous.append(ch)
+    for k, r in enumerate(rows):
+        mass = 1.0 + sum(w for ch, w in rel if ch[k] != choice[k])
+        share = 1.0 / mass
+        for fid in r.fids:
+            posterior[fid] = share
+    return posterior, ambiguous
+
+
+def _flag_splits(doc: Document, rows: list[_Row], choice: tuple[int, ...], ambiguous: list[tuple[int, ...]],
+                 best_viol: int, posterior: dict[str, float]) -> None:
+    """Flag fields whose reading near-tied alternatives dispute, or that no reading made consistent."""
+    if not ambiguous and best_viol == 0:
+        return
+    best_vals = {fid: _value_of(rows[k], choice[k], j) for k, r in enumerate(rows) for j, fid in enumerate(r.fids)}
+    disputed: dict[str, None] = {}
+    alternatives = []
+    for ch in ambiguous:
+        diff = {}
+        for k, r in enumerate(rows):
+            if ch[k] == choice[k]:
+                continue
+            for j, fid in enumerate(r.fids):
+                v = _value_of(r, ch[k], j)
+                if v != best_vals[fid] or _is_none_pair(v, best_vals[fid]):
+                    diff[fid] = v
+        diff = {f: v for f, v in diff.items() if not (v is None and best_vals[f] is None)}
+        if diff and min(posterior.get(f, 1.0) for f in diff) < CONFIDENT:
+            disputed.update(dict.fromkeys(diff))
+            alternatives.append(diff)
+    if disputed:
+        doc.flags.append(Flag(code="split.ambiguous", fields=list(disputed), alternatives=alternatives[:5],
+                              message=f"{len(alternatives)} other cut(s) of the glued digits fit equally well; "
+                                      "check these cells in the source"))
+    if best_viol > 0:
+        split_rows = [k for k, r in enumerate(rows) if len(r.cands) > 1]
+        fields = [fid for k in split_rows for fid in rows[k].fids if fid not in disputed]
+        if fields:
+            alternatives = [{fid: _value_of(rows[k], 1, j) for k in split_rows[:3] for j, fid in enumerate(rows[k].fids)}]
+            doc.flags.append(Flag(code="split.unresolved", fields=fields, alternatives=alternatives,
+                                  message="no cut of the glued digits satisfies the table's sums; "
+                                          "the most probable cut is given"))
+
+
+def _is_none_pair(a: object, b: object) -> bool:
+    return (a is None) != (b is None)
+
+
+def _value_of(row: _Row, ci: int, j: int) -> float | int | None:
+    slot = row.cands[ci].slots[j]
+    if slot.text is None:
+        return None
+    try:
+        return parse_cell(slot.text).value
+    except ValueError:
+        return None

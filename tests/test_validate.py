@@ -1,0 +1,221 @@
+"""Validation (invariants -> flags, values untouched), prose cross-checks, confidence, and the rule layer
+end to end (seeds in rules-only mode, synthetic reports)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nianbao.document import Document, FieldValue
+from nianbao.labels.catalogue import T3_APPLICANT_COLS, T3_COLS, t3_rows
+from nianbao.rules.confidence import (
+    FEATURES,
+    assign_confidence,
+    fit_calibration,
+    load_calibration,
+    probability,
+)
+from nianbao.rules.crosscheck import crosscheck, prose_claims
+from nianbao.rules.tables import Evidence
+from nianbao.rules.validate import broken_invariants, validate
+
+
+def consistent_t3(template: str = "v2021") -> dict[str, FieldValue]:
+    """A table 3 that satisfies every identity: 5 granted + 1 not held, 2 carried forward."""
+    vals: dict[str, int] = {}
+    for r in t3_rows(template):
+        for c, _ in T3_COLS:
+            vals[f"t3.{r.key}.{c}"] = 0
+    for row, n in (("new_received", 7), ("carried_over", 1), ("granted", 5), ("unable.not_held", 1),
+                   ("total", 6), ("carried_forward", 2)):
+        vals[f"t3.{row}.natural_person"] = n
+        vals[f"t3.{row}.total"] = n
+    return {k: FieldValue(value=v) for k, v in vals.items()}
+
+
+def test_a_consistent_table_raises_no_flag() -> None:
+    doc = Document(template="v2021")
+    doc.fields = consistent_t3()
+    assert validate(doc).flags == []
+
+
+@pytest.mark.parametrize(("field", "code"), [
+    ("t3.granted.commercial", "invariant.row_total"),
+    ("t3.carried_forward.total", "invariant.balance"),
+])
+def test_each_broken_identity_is_flagged_and_values_are_kept(field: str, code: str) -> None:
+    doc = Document(template="v2021")
+    doc.fields = consistent_t3()
+    doc.fields[field] = FieldValue(value=3)
+    validate(doc)
+    assert code in {f.code for f in doc.flags}
+    assert all(field in f.fields for f in doc.flags)
+    assert doc.fields[field].value == 3
+
+
+def test_outcome_total_and_blank_counts_as_zero() -> None:
+    doc = Document(template="v2019")
+    doc.fields = consistent_t3("v2019")
+    doc.fields["t3.denied.third_party.natural_person"] = FieldValue(value=None)  # blank: 0 in the sums
+    assert broken_invariants(doc) == []
+    doc.fields["t3.other.natural_person"] = FieldValue(value=1)
+    codes = {f.code for f in validate(doc).flags}
+    assert codes == {"invariant.outcome_total", "invariant.row_total"}
+
+
+def test_table4_group_total() -> None:
+    doc = Document(template="v2021")
+    doc.fields = {f"t4.suit_direct.{c}": FieldValue(value=v)
+                  for c, v in zip(["upheld", "corrected", "other", "pending", "total"], [2, 1, 0, 0, 3], strict=True)}
+    assert validate(doc).flags == []
+    doc.fields["t4.suit_direct.pending"] = FieldValue(value=1)
+    (flag,) = validate(doc).flags
+    assert flag.code == "invariant.t4_total" and "t4.suit_direct.total" in flag.fields
+
+
+def test_an_identity_with_a_missing_field_is_not_checked() -> None:
+    doc = Document(template="v2021")
+    doc.fields = {f"t3.granted.{c}": FieldValue(value=1) for c in T3_APPLICANT_COLS}  # no total printed
+    assert validate(doc).flags == []
+
+
+# ----------------------------------------------------------------- prose vs table
+def test_prose_figures_are_found_outside_tables() -> None:
+    claims = prose_claims("2023年,本机关共收到政府信息公开申请15件,办结14件。行政复议0件。")
+    assert [(f, n) for f, n, _ in claims] == [(("t3.new_received.total",), 15), (("t4.review.total",), 0)]
+    assert prose_claims("全年主动公开政府信息83条") == []
+
+
+def test_a_disagreement_is_flagged_and_the_table_wins() -> None:
+    doc = Document(norm_text="本年共收到政府信息公开申请15件。", template="v2021")
+    doc.fields = {"t3.new_received.total": FieldValue(value=12), "t4.review.total": FieldValue(value=0)}
+    crosscheck(doc)
+    assert [(f.code, f.fields) for f in doc.flags] == [("crosscheck.text_table", ["t3.new_received.total"])]
+    assert doc.fields["t3.new_received.total"].value == 12
+    agree = Document(norm_text="本年共收到政府信息公开申请12件。", template="v2021")
+    agree.fields = {"t3.new_received.total": FieldValue(value=12)}
+    assert crosscheck(agree).flags == []
+
+
+# ----------------------------------------------------------------- confidence
+def test_calibration_round_trip_and_ordering(tmp_path: Path) -> None:
+    good = [0.0, 0.0, 0.0, 1.0, 0, 0, 0, 0, 0.0, 0, 0, 2.0, 0, 0, 0, 0, 0, 0, 0]
+    bad = [0.0, 0.0, 0.0, 0.6, 0, 0, 1, 0, -1.0, 1, 0, 0.0, 1, 0, 0, 1, 0, 0, 0]
+    samples = [(good, True)] * 95 + [(good, False)] * 2 + [(bad, False)] * 8 + [(bad, True)] * 5
+    out = tmp_path / "calibration.json"
+    data = fit_calibration(samples, out=out)
+    assert json.loads(out.read_text())["features"] == list(FEATURES)
+    assert probability(good, data) > 0.9 > probability(bad, data)
+    assert load_calibration(out)["coef"] == data["coef"]
+
+
+def test_assign_confidence_uses_evidence_and_flags() -> None:
+    doc = Document(template="v2021")
+    doc.fields = consistent_t3()
+    evidence = {f: Evidence(kind="cell") for f in doc.fields}
+    evidence["t3.granted.natural_person"] = Evidence(kind="split", alternatives=3, posterior=0.34)
+    calib = {"features": list(FEATURES), "intercept": 3.0,
+             "coef": [1.0 if f == "log_posterior" else 0.0 for f in FEATURES]}
+    assign_confidence(doc, evidence, calib)
+    assert doc.fields["t3.granted.natural_person"].confidence < doc.fields["t3.granted.total"].confidence
+    assert all(0.0 < f.confidence < 1.0 for f in doc.fields.values())
+
+
+def test_the_shipped_calibration_matches_the_features() -> None:
+    data = load_calibration()
+    assert tuple(data["features"]) == FEATURES and len(data["coef"]) == len(FEATURES)
+
+
+# ----------------------------------------------------------------- end to end
+def _parse(data: bytes, source: str) -> Document:
+    from nianbao.inputs import InputItem
+    from nianbao.pipeline import Pipeline, PipelineConfig
+
+    return Pipeline(PipelineConfig(use_model=False, fail_fast=True)).process(InputItem(source=source, data=data))
+
+
+def test_seeds_rules_only_match_their_gold(corpus_root: Path) -> None:
+    """Seed gold (labels/gold/seeds-*.json): every field strictly right, nothing invented, no flag."""
+    from nianbao.labels.gold import GOLD_DIR, load_gold
+
+    golds = [g for g in load_gold(GOLD_DIR) if (g.source or "").startswith("seeds/")]
+    if not golds:
+        pytest.skip("no seed gold labels in labels/gold")
+    for g in golds:
+        doc = _parse((corpus_root / g.source).read_bytes(), g.source)
+        assert doc.template == g.template, g.name
+        got = {k: v.value for k, v in doc.fields.items()}
+        want = {k: v.value for k, v in g.fields.items()}
+        assert got == want, g.name
+        assert [f for f in doc.flags if f.code.startswith("split.")] == [], g.name
+
+
+def test_synthetic_reports_rules_only() -> None:
+    """Rules-only on synthetic reports: >= 99.5% strict, and every wrong value flagged."""
+    from nianbao.training.synth_corpus import generate_one
+
+    right = wrong = silent = 0
+    for i in range(60):
+        g = generate_one(4242, i)
+        doc = _parse(g.load_text().encode("utf-8"), g.name)
+        flagged = {f for fl in doc.flags for f in fl.fields}
+        for fid, gf in g.fields.items():
+            pv = doc.fields[fid].value if fid in doc.fields else "missing"
+            if pv == gf.value and (pv is None) == (gf.value is None):
+                right += 1
+            else:
+                wrong += 1
+                silent += fid not in flagged and pv != "missing"
+        silent += sum(1 for f in doc.fields if f not in g.fields and f not in flagged)
+    assert right / (right + wrong) >= 0.995
+    assert silent == 0
+
+
+# ----------------------------------------------------------------- the reader's second reading
+def _model_tagged(text: str, spans: list[tuple[str, str]]) -> Document:
+    """A document as a (faulty) model tagged it: the given (tag, text) spans, found in order."""
+    import numpy as np
+
+    from nianbao.document import TagSpan
+    from nianbao.labels.tags import LABELS
+
+    doc = Document(text=text, norm_text=text, template="v2021")
+    pos = 0
+    for tag, piece in spans:
+        start = text.index(piece, pos)
+        doc.tags.append(TagSpan(start=start, end=start + len(piece), tag=tag))
+        pos = start + len(piece)
+    doc.char_probs = np.full((len(text), len(LABELS)), 1.0 / len(LABELS))
+    return doc
+
+
+TSV_T2 = "二、主动公开政府信息情况\n第二十条第(一)项\n信息内容\t本年制发件数\t本年废止件数\t现行有效件数\n规章\t1\t2\t3\n"
+
+
+def test_the_readers_reading_replaces_a_model_reading_with_problems() -> None:
+    from nianbao.rules.crossread import cross_read
+    from nianbao.rules.tables import build
+
+    doc = _model_tagged(TSV_T2, [("SEC", "二、主动公开政府信息情况"), ("TTL", "第二十条第(一)项"), ("COL", "本年制发件数"),
+                                 ("COL", "本年废止件数"), ("COL", "现行有效件数"), ("ROW", "规章"), ("VAL", "1"), ("VAL", "3")])
+    built = cross_read(doc, build(doc))
+    assert [doc.fields[f"t2.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [1, 2, 3]
+    assert built.evidence["t2.regulations.repealed"].agree is False
+    assert not doc.flags
+
+
+def test_an_agreeing_reading_is_recorded_and_a_tie_is_flagged() -> None:
+    from nianbao.rules.crossread import cross_read
+    from nianbao.rules.tables import build
+
+    spans = [("SEC", "二、主动公开政府信息情况"), ("TTL", "第二十条第(一)项"), ("COL", "本年制发件数"), ("COL", "本年废止件数"),
+             ("COL", "现行有效件数"), ("ROW", "规章"), ("VAL", "1"), ("VAL", "2"), ("VAL", "3")]
+    doc = _model_tagged(TSV_T2, spans)
+    built = cross_read(doc, build(doc))
+    assert all(built.evidence[f].agree for f in doc.fields) and not doc.flags
+    swapped = _model_tagged(TSV_T2.replace("\t2\t3", "\t23\t"), spans[:-2] + [("VAL", "2"), ("VAL", "3")])
+    cross_read(swapped, build(swapped))
+    assert {f.code for f in swapped.flags} <= {"crosscheck.tagger_reader", "split.ambiguous", "table.blank_inferred"}
+    assert swapped.flags
