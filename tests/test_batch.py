@@ -128,9 +128,9 @@ def test_ray_engine_matches_local_engine(tmp_path: Path) -> None:
     use_model = (model_dir / "model.safetensors").exists()
     cfg = PipelineConfig(use_model=use_model, model_dir=model_dir if use_model else None, runtime="torch")
     local = list(LocalEngine(cfg, workers=1, batch_size=4).run(iter_inputs([src])))
-    from nianbao.batch.ray_engine import RayEngine
-
     import ray
+
+    from nianbao.batch.ray_engine import RayEngine
 
     try:
         remote = list(RayEngine(cfg, workers=2, batch_size=4).run(iter_inputs([src])))
