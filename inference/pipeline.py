@@ -41,6 +41,7 @@ class PipelineConfig(BaseModel):
     batch_size: int = 8
     max_bytes: int = MAX_INPUT_BYTES
     fail_fast: bool = False
+    cross_read: bool = True  # with a model: also read the tables from the rules-only reader's tags
 
 
 class Pipeline:
@@ -76,7 +77,7 @@ class Pipeline:
 
         if doc.status == "error":
             return doc
-        return self._guard(doc, apply_rules)
+        return self._guard(doc, lambda d: apply_rules(d, cross_read_tables=self.config.cross_read))
 
     def process_batch(self, items: Iterable[InputItem]) -> list[Document]:
         """Process a batch of inputs; the tagger sees all decodable documents at once."""

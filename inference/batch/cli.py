@@ -81,10 +81,13 @@ def parse(
     ray_address: str | None = typer.Option(None, help="Ray cluster address (default: start a local Ray)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     fail_fast: bool = typer.Option(False, "--fail-fast", help="Stop at the first failing document (debugging)."),
+    cross_read: bool = typer.Option(True, "--cross-read/--no-cross-read",
+                                    help="With a model, also read the tables from the rules-only reader's tags and "
+                                         "keep the sounder reading per table (off: the model's tags alone)."),
 ) -> None:
     """Parse reports into one record per input document (status ok | not_a_report | error)."""
     config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
-                            fail_fast=fail_fast)
+                            fail_fast=fail_fast, cross_read=cross_read)
     stats = InputStats()
     skip = scan_done(output) if resume else set()
     total = None

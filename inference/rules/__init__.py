@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from nianbao.rules.tables import TableBuild
 
 
-def run_rules(doc: Document) -> tuple[Document, TableBuild | None]:
+def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, TableBuild | None]:
     """Every rule stage but the confidences; returns the document and the tables' evidence (None when
-    the document is not a report)."""
+    the document is not a report). ``cross_read_tables=False`` reads a model's tags alone."""
     from nianbao.rules.crosscheck import crosscheck
     from nianbao.rules.crossread import cross_read
     from nianbao.rules.meta import extract_meta
@@ -34,17 +34,17 @@ def run_rules(doc: Document) -> tuple[Document, TableBuild | None]:
     if not is_report(doc):
         doc.status = "not_a_report"
         return doc, None
-    evidence = cross_read(doc, build(doc))
+    evidence = cross_read(doc, build(doc), enabled=cross_read_tables)
     doc = validate(doc)
     doc = crosscheck(doc)
     return doc, evidence
 
 
-def apply_rules(doc: Document) -> Document:
+def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
     from nianbao.rules.confidence import assign_confidence
 
-    doc, evidence = run_rules(doc)
+    doc, evidence = run_rules(doc, cross_read_tables)
     if evidence is None:
         return doc
     return assign_confidence(doc, evidence)

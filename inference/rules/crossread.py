@@ -9,7 +9,8 @@ well and the tables are rebuilt from both tag sets. Per table:
   model's reading is kept and every field the two disagree on is flagged
   ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently.
 
-Switch it off with ``CROSS_READER = False`` (then the model's tags alone are read).
+Switch it off per run with ``PipelineConfig(cross_read=False)`` / ``nianbao parse --no-cross-read``
+(then the model's tags alone are read: the ablation that shows what the model earns by itself).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from nianbao.labels.catalogue import invariants_for, table_of
 from nianbao.rules.tables import Evidence, TableBuild, build
 from nianbao.rules.validate import check
 
-CROSS_READER = True
 _PROBLEM_CODES = ("split.", "table.")
 
 
@@ -42,9 +42,9 @@ def _problems(doc: Document, table: str) -> int:
     return broken + flagged
 
 
-def cross_read(doc: Document, built: TableBuild) -> TableBuild:
+def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableBuild:
     """Check the model's tables against the reader's; keep the sounder per table (see module docstring)."""
-    if not CROSS_READER or doc.char_probs is None or doc.template == "none":
+    if not enabled or doc.char_probs is None or doc.template == "none":
         return built
     twin = reader_document(doc)
     twin_built = build(twin)

@@ -1,0 +1,295 @@
+"""The model tagger at run time: load a tagger folder (safetensors only), tag batches of documents.
+
+A tagger folder holds ``config.json`` (the transformers config, labels from
+``nianbao.labels.tags``), ``model.safetensors``, ``charmap.json`` plus the saved
+tokenizer, ``tagger.json`` (name, version, window, overlap) and optionally
+``model.onnx`` with ``onnx_verify.json``. Weights are read with safetensors
+only: a folder that offers only pickled weights is refused, and no remote code
+is ever run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from nianbao.document import Document, ModelInfo, TagSpan
+from nianbao.labels.tags import LABELS, bio_to_spans
+from nianbao.pipeline import StageError
+from nianbao.tagger.charmap import CharMap
+from nianbao.tagger.windows import plan_windows, softmax, stitch
+
+if TYPE_CHECKING:
+    from nianbao.pipeline import PipelineConfig
+
+WEIGHTS_FILE = "model.safetensors"
+ONNX_FILE = "model.onnx"
+VERIFY_FILE = "onnx_verify.json"
+TAGGER_FILE = "tagger.json"
+PICKLE_FILES = ("pytorch_model.bin", "model.bin", "pytorch_model.pt", "model.pt", "model.ckpt", "tf_model.h5")
+DEFAULT_MODEL_NAME = "nianbao-tagger"
+RUNTIMES = ("auto", "torch", "onnx")
+
+
+class TaggerSpec(BaseModel):
+    """``tagger.json``: what the runtime needs beyond the transformers config."""
+
+    schema_: str = Field("nianbao.tagger/1", alias="schema")
+    name: str = DEFAULT_MODEL_NAME
+    version: str = "0.0.0"
+    window: int = Field(510, description="characters per window (the model sees window + 2 with [CLS]/[SEP])")
+    overlap: int = Field(128, description="characters shared by consecutive windows")
+    window_batch: int = Field(16, description="windows per forward pass")
+    labels: list[str] = Field(default_factory=lambda: list(LABELS))
+
+    model_config = {"populate_by_name": True}
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``tagger.json`` into ``folder``."""
+        Path(folder, TAGGER_FILE).write_text(self.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TaggerSpec:
+        """Read ``tagger.json``; its labels must be today's tag set."""
+        path = Path(folder, TAGGER_FILE)
+        if not path.is_file():
+            raise StageError("E_MODEL_MISSING", "tag", f"{path} missing: not a nianbao tagger folder")
+        spec = cls.model_validate_json(path.read_text(encoding="utf-8"))
+        if tuple(spec.labels) != LABELS:
+            raise StageError("E_MODEL_LABELS", "tag",
+                             f"{path} was trained for labels {spec.labels}, this nianbao has {list(LABELS)}: retrain")
+        return spec
+
+
+def default_model_dir() -> Path:
+    """The shipped model: ``$NIANBAO_MODEL_DIR`` or ``models/nianbao-tagger`` in the source tree."""
+    env = os.environ.get("NIANBAO_MODEL_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check_weights(folder: str | Path) -> Path:
+    """The folder's safetensors weights; refuses folders that only offer pickled weights."""
+    folder = Path(folder)
+    weights = folder / WEIGHTS_FILE
+    if weights.is_file():
+        return weights
+    pickled = [p for p in PICKLE_FILES if (folder / p).exists()]
+    if pickled:
+        raise StageError("E_MODEL_PICKLE", "tag",
+                         f"{folder} offers only pickled weights ({', '.join(pickled)}); nianbao loads safetensors "
+                         "only. Convert once in a trusted environment: model.save_pretrained(dir) writes "
+                         f"{WEIGHTS_FILE}.")
+    raise StageError("E_MODEL_MISSING", "tag", f"{weights} missing: train a model (nianbao train fit) or pass "
+                     "--model DIR")
+
+
+def load_torch_model(folder: str | Path, for_training: bool = False):  # noqa: ANN201 - a transformers model
+    """The token-classification model of ``folder``: config from JSON, weights from safetensors, eager attention."""
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    weights = check_weights(folder)
+    config = AutoConfig.from_pretrained(str(folder), trust_remote_code=False)
+    model = AutoModelForTokenClassification.from_config(config, attn_implementation="eager",
+                                                        trust_remote_code=False)
+    state = load_file(str(weights))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("position_ids")]
+    if missing or unexpected:
+        raise StageError("E_MODEL_WEIGHTS", "tag",
+                         f"{weights} does not fit its config: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    if not for_training:
+        model.eval()
+    return model
+
+
+class Backend(Protocol):
+    """Runs the network: ids and mask [B, T] (int64) -> logits [B, T, L] (float32)."""
+
+    name: str
+
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Logits for a padded batch."""
+        ...
+
+
+class TorchBackend:
+    """The reference runtime: the transformers model under ``torch.inference_mode``."""
+
+    name = "torch"
+
+    def __init__(self, folder: str | Path) -> None:
+        self.model = load_torch_model(folder)
+        self.vocab_size = int(self.model.config.vocab_size)
+        self.max_positions = int(getattr(self.model.config, "max_position_embeddings", 512))
+
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Logits for a padded batch."""
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+        return out.logits.float().numpy()
+
+
+class OnnxBackend:
+    """The fast runtime: the fused ONNX export under ONNX Runtime (CPU)."""
+
+    name = "onnx"
+
+    def __init__(self, path: str | Path) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+
+    def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Logits for a padded batch."""
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self.inputs})[0]
+
+
+def onnx_verified(folder: str | Path) -> tuple[bool, str]:
+    """Whether ``model.onnx`` exists, passed verification, and both files are the verified ones; and why not."""
+    folder = Path(folder)
+    onnx_path, verify_path = folder / ONNX_FILE, folder / VERIFY_FILE
+    if not onnx_path.is_file():
+        return False, f"{onnx_path} missing"
+    if not verify_path.is_file():
+        return False, f"{verify_path} missing"
+    v = json.loads(verify_path.read_text(encoding="utf-8"))
+    if not v.get("passed"):
+        return False, f"export differs from torch by {v.get('max_abs_diff_logits')} > {v.get('tolerance')}"
+    if v.get("onnx_sha256") != file_sha256(onnx_path) or v.get("weights_sha256") != file_sha256(
+            folder / WEIGHTS_FILE):
+        return False, "model.onnx or model.safetensors changed since verification"
+    return True, "verified"
+
+
+def choose_runtime(folder: str | Path, requested: str) -> str:
+    """``torch`` or ``onnx`` for a requested ``auto|torch|onnx``; ``onnx`` must be verified.
+
+    ``auto`` takes ONNX only when the export exists and was verified equal to torch.
+    """
+    if requested not in RUNTIMES:
+        raise StageError("E_RUNTIME", "tag", f"runtime {requested!r}: expected one of {RUNTIMES}")
+    if requested == "torch":
+        return "torch"
+    ok, why = onnx_verified(folder)
+    if requested == "onnx" and not ok:
+        raise StageError("E_ONNX_UNVERIFIED", "tag",
+                         f"--runtime onnx: {why}; run `nianbao train export-onnx {folder}`")
+    return "onnx" if ok else "torch"
+
+
+class ModelTagger:
+    """Tags documents with a trained model: sliding windows, stitched logits, argmax BIO -> spans."""
+
+    def __init__(self, folder: str | Path, runtime: str = "auto", window_batch: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.spec = TaggerSpec.load(self.folder)
+        self.charmap = CharMap.load(self.folder)
+        weights = check_weights(self.folder)
+        self.runtime = choose_runtime(self.folder, runtime)
+        self.backend: Backend = (OnnxBackend(self.folder / ONNX_FILE) if self.runtime == "onnx"
+                                 else TorchBackend(self.folder))
+        self.window_batch = window_batch or self.spec.window_batch
+        self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights))
+
+    def tag(self, docs: list[Document]) -> list[Document]:
+        """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
+        for doc, probs in zip(docs, self.probabilities([d.norm_text for d in docs]), strict=True):
+            doc.char_probs = probs
+            doc.tags = spans_from_probs(probs)
+            doc.model = self.info
+        return docs
+
+    def probabilities(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Per-character label probabilities [len(text), len(LABELS)] for each text (batched windows)."""
+        encoded = [np.asarray(self.charmap.encode(t), dtype=np.int64) for t in texts]
+        jobs = [(k, s, e) for k, ids in enumerate(encoded)
+                for s, e in plan_windows(len(ids), self.spec.window, self.spec.overlap)]
+        order = sorted(range(len(jobs)), key=lambda j: jobs[j][1] - jobs[j][2])  # longest first
+        window_logits: list[np.ndarray | None] = [None] * len(jobs)
+        for b in range(0, len(order), self.window_batch):
+            batch = order[b:b + self.window_batch]
+            ids, mask = pack([encoded[jobs[j][0]][jobs[j][1]:jobs[j][2]] for j in batch], self.charmap)
+            logits = self.backend.logits(ids, mask)
+            for r, j in enumerate(batch):
+                window_logits[j] = logits[r, 1:1 + jobs[j][2] - jobs[j][1]]
+        per_doc: list[list[int]] = [[] for _ in encoded]
+        for j, (k, _, _) in enumerate(jobs):
+            per_doc[k].append(j)
+        out = []
+        for ids, mine in zip(encoded, per_doc, strict=True):
+            if not mine:
+                out.append(np.zeros((0, len(LABELS)), dtype=np.float32))
+                continue
+            stitched = stitch(len(ids), [jobs[j][1:] for j in mine], [window_logits[j] for j in mine])
+            out.append(softmax(stitched))
+        return out
+
+
+def pack(windows: Sequence[np.ndarray], charmap: CharMap) -> tuple[np.ndarray, np.ndarray]:
+    """A padded batch ``[CLS] ids [SEP] [PAD]...`` and its attention mask.
+
+    >>> cm = CharMap.default()
+    >>> ids, mask = pack([np.array([10, 11]), np.array([12])], cm)
+    >>> ids.tolist() == [[cm.cls_id, 10, 11, cm.sep_id], [cm.cls_id, 12, cm.sep_id, cm.pad_id]], mask.tolist()
+    (True, [[1, 1, 1, 1], [1, 1, 1, 0]])
+    """
+    width = max(len(w) for w in windows) + 2
+    ids = np.full((len(windows), width), charmap.pad_id, dtype=np.int64)
+    mask = np.zeros((len(windows), width), dtype=np.int64)
+    for r, w in enumerate(windows):
+        ids[r, 0], ids[r, 1:1 + len(w)], ids[r, 1 + len(w)] = charmap.cls_id, w, charmap.sep_id
+        mask[r, :len(w) + 2] = 1
+    return ids, mask
+
+
+def spans_from_probs(probs: np.ndarray) -> list[TagSpan]:
+    """Tag spans from per-character probabilities: argmax label, BIO -> spans, score = mean probability.
+
+    >>> p = np.zeros((3, len(LABELS)), dtype=np.float32)
+    >>> p[0, LABELS.index("B-VAL")] = p[1, LABELS.index("I-VAL")] = 0.9; p[2, 0] = 1.0
+    >>> [(t.start, t.end, t.tag, round(t.score, 2)) for t in spans_from_probs(p)]
+    [(0, 2, 'VAL', 0.9)]
+    """
+    if len(probs) == 0:
+        return []
+    best = probs.argmax(axis=1)
+    best_p = probs[np.arange(len(probs)), best]
+    labels = [LABELS[i] for i in best.tolist()]
+    return [TagSpan(start=s, end=e, tag=t, score=float(best_p[s:e].mean())) for s, e, t in bio_to_spans(labels)]
+
+
+def load_model_tagger(config: PipelineConfig) -> ModelTagger:
+    """The model tagger a pipeline config asks for (its ``model_dir`` or the shipped model, its runtime)."""
+    folder = Path(config.model_dir) if config.model_dir else default_model_dir()
+    if not folder.is_dir():
+        raise StageError("E_MODEL_MISSING", "tag",
+                         f"model folder {folder} not found: pass --model DIR, set NIANBAO_MODEL_DIR, "
+                         "or use --no-model for the rules-only reader")
+    return ModelTagger(folder, runtime=config.runtime)

@@ -1,0 +1,81 @@
+"""Sliding windows over long documents and the stitching of their logits back into one array.
+
+A document of ``n`` characters is cut into windows of at most ``size``
+characters that overlap by ``overlap``; the last window is aligned to the end
+of the text, so every window but a short document's only one is full. Each
+character's logits are the average of the windows that cover it, weighted by
+how far the character sits from its window's edges (a tent), so a character
+is judged mostly by the window that sees context on both sides of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def plan_windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """(start, end) character windows covering ``range(n)``; consecutive ones overlap by >= ``overlap``.
+
+    >>> plan_windows(10, 4, 2)
+    [(0, 4), (2, 6), (4, 8), (6, 10)]
+    >>> plan_windows(9, 4, 1)
+    [(0, 4), (3, 7), (5, 9)]
+    >>> plan_windows(3, 4, 1), plan_windows(0, 4, 1)
+    ([(0, 3)], [])
+    """
+    if size <= 0 or not 0 <= overlap < size:
+        raise ValueError(f"window size {size} and overlap {overlap}: need 0 <= overlap < size")
+    if n <= size:
+        return [(0, n)] if n else []
+    stride = size - overlap
+    starts = list(range(0, n - size, stride)) + [n - size]
+    return [(s, s + size) for s in starts]
+
+
+def tent_weights(length: int) -> np.ndarray:
+    """Weight of each position of a window: 1 at the edges, rising to the middle.
+
+    >>> tent_weights(5).tolist()
+    [1.0, 2.0, 3.0, 2.0, 1.0]
+    """
+    i = np.arange(length, dtype=np.float32)
+    return np.minimum(i, length - 1 - i) + 1.0
+
+
+def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-character logits [n, L] from each window's logits [end - start, L] (tent-weighted mean).
+
+    >>> w = plan_windows(5, 3, 1)
+    >>> out = stitch(5, w, [np.full((3, 1), float(k)) for k in range(len(w))])
+    >>> out[:, 0].round(2).tolist()
+    [0.0, 0.0, 0.5, 1.0, 1.0]
+    """
+    if len(windows) != len(logits):
+        raise ValueError(f"{len(windows)} windows but {len(logits)} logit arrays")
+    if not windows:
+        return np.zeros((n, 0), dtype=np.float32)
+    n_labels = logits[0].shape[-1]
+    total = np.zeros((n, n_labels), dtype=np.float32)
+    weight = np.zeros((n, 1), dtype=np.float32)
+    for (start, end), lg in zip(windows, logits, strict=True):
+        if lg.shape[0] != end - start:
+            raise ValueError(f"window ({start}, {end}) got logits for {lg.shape[0]} characters")
+        w = tent_weights(end - start)[:, None]
+        total[start:end] += lg * w
+        weight[start:end] += w
+    if (weight == 0).any():
+        raise ValueError("windows do not cover every character")
+    return total / weight
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float32.
+
+    >>> softmax(np.array([[0.0, 0.0]])).tolist()
+    [[0.5, 0.5]]
+    """
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z, dtype=np.float32)
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
