@@ -56,8 +56,13 @@ def has_tables(doc: Document) -> bool:
     """Whether the report prints any table of the template (from tags; from the text when untagged)."""
     text = doc.norm_text
     if any(t.tag in TABLE_TAGS for t in doc.tags):
-        tagged = "".join(text[t.start:t.end] for t in doc.tags if t.tag in ("TTL", "ROW", "COL"))
-        return bool(TTL_RE.search(tagged) or find_label_matches(tagged))
+        # Structure, not vocabulary: prose names 行政许可 or 行政处罚 too (seed 001), so a table needs
+        # a tagged title, two table-3 row anchors, or template column headers.
+        def tagged(kind: str) -> str:
+            return "\n".join(text[t.start:t.end] for t in doc.tags if t.tag == kind)
+
+        return bool(TTL_RE.search(tagged("TTL")) or len(_table_label_matches(tagged("ROW"))) >= 2
+                    or template_from_text(tagged("COL")))
     return bool(TTL_RE.search(text) or len(_table_label_matches(text)) >= 2)
 
 
