@@ -38,13 +38,24 @@ $(LS_VENV)/.installed:
 	$(LS_VENV)/bin/pip install -q label-studio || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
 	touch $(LS_VENV)/.installed
 
-## Release accuracy report: model+rules vs rules-only on every labelled real report (committed per release).
+## Release accuracy report: model+rules vs model tags alone vs rules-only, on every labelled real
+## report and on a synthetic test set (committed per release; the HTML galleries are not).
 report: $(STAMP)
 	mkdir -p out
-	$(BIN)/nianbao parse ../shared/corpus --no-model -o out/rules.jsonl --no-progress
 	$(BIN)/nianbao parse ../shared/corpus -o out/model.jsonl --no-progress
-	$(BIN)/nianbao eval --gold labels/gold --pred model=out/model.jsonl --pred rules=out/rules.jsonl \
-	  --tagger models/nianbao-tagger --report evaluation/reports/$(VERSION).md --gallery out/gallery.html
+	$(BIN)/nianbao parse ../shared/corpus -o out/model-only.jsonl --no-cross-read --no-progress
+	$(BIN)/nianbao parse ../shared/corpus --no-model -o out/rules.jsonl --no-progress
+	$(BIN)/nianbao eval --gold labels/gold --pred model=out/model.jsonl --pred model_only=out/model-only.jsonl \
+	  --pred rules=out/rules.jsonl --tagger models/nianbao-tagger \
+	  --report evaluation/reports/$(VERSION).md --gallery out/gallery.html
+	$(BIN)/python -m nianbao.evaluation.synth_testset --per-style 30 --seed 99 --out out/synth-test
+	$(BIN)/nianbao parse out/synth-test/docs.jsonl -o out/synth-model.jsonl --no-progress
+	$(BIN)/nianbao parse out/synth-test/docs.jsonl -o out/synth-model-only.jsonl --no-cross-read --no-progress
+	$(BIN)/nianbao parse out/synth-test/docs.jsonl --no-model -o out/synth-rules.jsonl --no-progress
+	$(BIN)/nianbao eval --gold out/synth-test/gold --pred model=out/synth-model.jsonl \
+	  --pred model_only=out/synth-model-only.jsonl --pred rules=out/synth-rules.jsonl \
+	  --previous evaluation/reports/$(VERSION).json \
+	  --report evaluation/reports/$(VERSION)-synthetic.md --gallery out/gallery-synthetic.html
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
 bench: $(STAMP)
