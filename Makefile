@@ -54,7 +54,6 @@ report: $(STAMP)
 	$(BIN)/nianbao parse out/synth-test/docs.jsonl --no-model -o out/synth-rules.jsonl --no-progress
 	$(BIN)/nianbao eval --gold out/synth-test/gold --pred model=out/synth-model.jsonl \
 	  --pred model_only=out/synth-model-only.jsonl --pred rules=out/synth-rules.jsonl \
-	  --previous evaluation/reports/$(VERSION).json \
 	  --report evaluation/reports/$(VERSION)-synthetic.md --gallery out/gallery-synthetic.html
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).

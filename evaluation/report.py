@@ -157,6 +157,7 @@ def version_key(name: str) -> tuple[int, ...]:
 def find_previous(report_dir: Path, version: str) -> Path | None:
     """The newest report JSON in ``report_dir`` older than ``version`` (by version number)."""
     here = version_key(version)
+    kind = re.sub(r"^v?[0-9.]+", "", version)  # "-synthetic" reports diff only against their own kind
     found = []
     for p in report_dir.glob("*.json"):
         if p.stem == version:
@@ -165,7 +166,8 @@ def find_previous(report_dir: Path, version: str) -> Path | None:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if isinstance(data, dict) and data.get("schema") == REPORT_SCHEMA and version_key(p.stem) < here:
+        if (isinstance(data, dict) and data.get("schema") == REPORT_SCHEMA and version_key(p.stem) < here
+                and re.sub(r"^v?[0-9.]+", "", p.stem) == kind):
             found.append(p)
     return max(found, key=lambda p: version_key(p.stem)) if found else None
 
