@@ -146,3 +146,12 @@ def test_ray_engine_matches_local_engine(tmp_path: Path) -> None:
             fb = b["fields"][fid]
             assert fa["value"] == fb["value"] and fa["span"] == fb["span"]
             assert abs(fa["confidence"] - fb["confidence"]) <= 1e-6
+
+
+def test_uri_input_and_output_through_pyarrow_fs(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 8)
+    out_uri = f"file://{tmp_path / 'uri-out.jsonl'}"
+    subprocess.run([*NIANBAO, "parse", f"file://{src}", "-o", out_uri, "--no-model", "--workers", "1",
+                    "--no-progress"], check=True, cwd=REPO)
+    recs = _records(tmp_path / "uri-out.jsonl")
+    assert [r["source"].split("#")[1] for r in recs] == [i.source.split("#")[1] for i in iter_inputs([src])]

@@ -69,7 +69,8 @@ def _flush_local(paths: list[str], stats: InputStats, skip: set[str]) -> Iterato
 
 def parse(
     paths: list[str] = typer.Argument(..., help="Files, directories (recursive) or JSONL(.gz) files; URIs for JSONL."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file (JSONL, or Parquet with --format parquet)."),
+    output: str = typer.Option(..., "-o", "--output",
+                               help="Output file (JSONL, or Parquet with --format parquet), or a pyarrow.fs URI."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules-only reader: no tagger model."),
     model: Path | None = typer.Option(None, "--model", help="Model folder (default: the shipped models/nianbao-tagger)."),
     runtime: str = typer.Option("auto", help="Tagger runtime: auto | torch | onnx."),
@@ -89,7 +90,7 @@ def parse(
     config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
                             fail_fast=fail_fast, cross_read=cross_read)
     stats = InputStats()
-    skip = scan_done(output) if resume else set()
+    skip = scan_done(Path(output)) if resume else set()
     total = None
     if progress and sys.stderr.isatty():
         total = count_inputs([p for p in paths if "://" not in p]) - len(skip)
@@ -111,9 +112,10 @@ def parse(
         raise typer.Exit(1)
 
 
-def _write(records: Iterator[dict[str, Any]], output: Path, fmt: str, resume: bool, show: bool,
+def _write(records: Iterator[dict[str, Any]], output: str, fmt: str, resume: bool, show: bool,
            total: int | None) -> tuple[Counter, float]:
-    output.parent.mkdir(parents=True, exist_ok=True)
+    if "://" not in output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
     writer = open_writer(output, fmt, resume)
     counts: Counter = Counter()
     t0 = time.perf_counter()
@@ -135,7 +137,7 @@ def _write(records: Iterator[dict[str, Any]], output: Path, fmt: str, resume: bo
     return counts, time.perf_counter() - t0
 
 
-def _summary(counts: Counter, stats: InputStats, elapsed: float, output: Path, resumed: int) -> None:
+def _summary(counts: Counter, stats: InputStats, elapsed: float, output: str, resumed: int) -> None:
     n = sum(v for k, v in counts.items() if not k.startswith("_"))
     err.print(f"[bold]{n}[/] records -> {output}  (ok {counts['ok']}, not_a_report {counts['not_a_report']}, "
               f"error {counts['error']})  in {elapsed:.1f}s = {n / max(elapsed, 1e-9):.1f} docs/s")

@@ -51,6 +51,25 @@ class JsonlWriter:
         self._fh.close()
 
 
+class UriJsonlWriter:
+    """JSONL to any URI that ``pyarrow.fs`` opens (``s3://``, ``gs://``, ``hdfs://``): flushed per record."""
+
+    def __init__(self, uri: str) -> None:
+        from pyarrow import fs
+
+        filesystem, path = fs.FileSystem.from_uri(uri)
+        self._stream = filesystem.open_output_stream(path)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record."""
+        self._stream.write(dumps_record(record).encode("utf-8"))
+        self._stream.flush()
+
+    def close(self) -> None:
+        """Close the stream (the object is committed on close)."""
+        self._stream.close()
+
+
 class ParquetWriter:
     """Writes records to Parquet in row groups; nested parts are JSON strings (one schema for all records)."""
 
@@ -118,8 +137,13 @@ def scan_done(path: Path) -> set[str]:
     return done
 
 
-def open_writer(path: Path, fmt: str, resume: bool) -> RecordWriter:
-    """The writer for ``--format`` (jsonl | parquet); resume appends to JSONL."""
+def open_writer(path: Path | str, fmt: str, resume: bool) -> RecordWriter:
+    """The writer for ``--format`` (jsonl | parquet); resume appends to a local JSONL; URIs via pyarrow.fs."""
+    if "://" in str(path):
+        if fmt != "jsonl" or resume:
+            raise ValueError("a URI output takes --format jsonl without --resume")
+        return UriJsonlWriter(str(path))
+    path = Path(path)
     if fmt == "jsonl":
         return JsonlWriter(path, append=resume)
     if fmt == "parquet":
