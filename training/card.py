@@ -1,0 +1,134 @@
+"""The model card (``models/<name>/README.md``), written by the training run from what it measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nianbao.labels.tags import ENTITY_TYPES
+
+REPORT_CHARS = 8000  # a mid-sized report (they run from 3k to 20k characters)
+
+
+def reports_per_s(chars_per_s: float, chars: int = REPORT_CHARS) -> float:
+    """Reports per second at a tagging speed.
+
+    >>> reports_per_s(80000.0)
+    10.0
+    """
+    return chars_per_s / chars
+
+
+def folder_sizes(folder: str | Path) -> dict[str, float]:
+    """Size in MB of each file of a tagger folder, plus ``total``."""
+    folder = Path(folder)
+    sizes = {p.name: round(p.stat().st_size / 2**20, 2) for p in sorted(folder.iterdir()) if p.is_file()}
+    sizes["total"] = round(sum(sizes.values()), 2)
+    return sizes
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.2f}"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def render_card(result: dict[str, Any], sizes: dict[str, float],
+                tradeoff: list[dict[str, Any]] | None = None) -> str:
+    """Markdown of the card from a training result (``training_metrics.json``)."""
+    cfg, data, test = result["config"], result["data"], result["test"]
+    overall = test["overall"]
+    lines = [f"# {cfg['name']} {cfg['version']}", "",
+             "Character-level BIO tagger for flattened government information-disclosure annual reports "
+             "(政府信息公开工作年度报告): section headings (SEC), table titles (TTL), row labels (ROW), column "
+             "headers (COL), value cells (VAL) and blank-cell placeholders (BLANK), one label per character of "
+             "the normalised text (`labels/TAGS.md`). Written by `nianbao train fit`; do not edit by hand.", "",
+             "## Data", "",
+             f"- Synthetic reports from `{data['path']}` (`nianbao train synth generate`), no real report: "
+             "all labelled real reports are kept for measurement.",
+             f"- Train {data['train_docs']} docs ({data['train_chars']:,} chars, {data['train_windows']} windows), "
+             f"validation {data['validation_docs']} docs, held-out test {data['test_docs']} docs.",
+             f"- Styles (train): {data.get('styles') or '-'}",
+             f"- Templates (train): {data.get('templates') or '-'}",
+             f"- Unknown-character rate on test: {100 * data.get('unk_rate_test', 0):.3f}%", "",
+             "## Metrics", "",
+             f"Held-out synthetic test set, whole documents tagged as at run time (sliding windows of "
+             f"{cfg['window']} chars, overlap {cfg['overlap']}, stitched logits), seqeval entity scores:", "",
+             f"**entity F1 {_pct(overall['f1'])}** (precision {_pct(overall['precision'])}, recall "
+             f"{_pct(overall['recall'])}) over {test['docs']} docs, {test['chars']:,} chars.", ""]
+    lines += _table(["type", "F1 %"], [[t, _pct(overall.get(f"f1_{t}"))] for t in ENTITY_TYPES])
+    if test.get("per_style"):
+        lines += ["", "Per input style:", ""]
+        lines += _table(["style", "docs", "F1 %"],
+                        [[s, v["docs"], _pct(v["f1"])] for s, v in test["per_style"].items()])
+    lines += ["", "Real reports: measured separately with `nianbao eval --tagger` on labelled reports the model "
+              "never saw (see `evaluation/reports/`).", "", "Validation per epoch (seqeval on windows):", ""]
+    lines += _table(["epoch", "loss", "F1 %"],
+                    [[round(e.get("epoch", 0), 2), round(e.get("eval_loss", 0), 4), _pct(e.get("eval_f1"))]
+                     for e in result["history"]])
+    lines += ["", f"Training: {result['steps']} steps in {result['train_seconds'] / 60:.1f} min on "
+              f"{cfg['threads']} CPU threads; best checkpoint `{result.get('best_checkpoint')}`; "
+              f"{result.get('rows_tied_to_unk', 0)} vocabulary rows never seen in training tied to `[UNK]`.", ""]
+    lines += ["## Size", "", f"{result['parameters']:,} parameters.", ""]
+    lines += _table(["file", "MB"], [[k, v] for k, v in sizes.items()])
+    lines += ["", "## Speed", ""]
+    speed, onnx = result.get("speed"), result.get("onnx")
+    if speed:
+        rows = [["torch", speed["torch"]["chars_per_s"], speed["torch"]["docs_per_s"]]]
+        if "chars_per_s" in speed.get("onnx", {}):
+            rows.append(["onnx", speed["onnx"]["chars_per_s"], speed["onnx"]["docs_per_s"]])
+        lines += [f"{speed['docs']} test docs (mean {speed['mean_chars_per_doc']} chars), batches of 8 docs, "
+                  f"{speed['torch_threads']} torch threads on {speed['cpus']} CPUs, one run:", ""]
+        lines += _table(["runtime", "chars/s", "docs/s"], rows)
+        if speed.get("onnx_over_torch"):
+            lines += ["", f"ONNX / torch: {speed['onnx_over_torch']}x."]
+    if onnx:
+        lines += ["", f"ONNX export (opset {onnx['opset']}, fused attention) vs torch on {onnx.get('windows', 0)} "
+                  f"real windows plus random ids: max |probability difference| {onnx['max_abs_diff_probs']:.2e} "
+                  f"(tolerance {onnx['tolerance']:.0e}; torch float32 vs float64 on the same inputs: "
+                  f"{onnx.get('fp32_noise_probs', float('nan')):.2e}), max |logit difference| "
+                  f"{onnx['max_abs_diff_logits']:.2e}, same argmax on {100 * onnx.get('argmax_agreement', 0):.3f}% "
+                  f"of positions, within 1e-5: {'yes' if onnx.get('within_strict_1e_5') else 'no'}: "
+                  f"{'verified, used by --runtime auto' if onnx['passed'] else 'NOT verified, torch is used'}."]
+    lines += ["", "## Trade-off", ""]
+    if speed:
+        best = max(v["chars_per_s"] for k, v in speed.items() if k in ("torch", "onnx") and "chars_per_s" in v)
+        lines += [f"Tagging alone runs at {best:,.0f} chars/s here, i.e. {reports_per_s(best):.1f} reports/s of "
+                  f"{REPORT_CHARS:,} chars (the batch target of >= 10 reports/s end to end needs >= "
+                  f"{10 * REPORT_CHARS:,} chars/s of tagging before the other stages).", ""]
+    if tradeoff:
+        lines += ["Measured speed of the same vocabulary at other shapes (random weights: speed does not depend "
+                  "on them), same machine, same texts:", ""]
+        lines += _table(["layers", "hidden", "params", "MB", "torch chars/s", "onnx chars/s",
+                         f"reports/s ({REPORT_CHARS:,} chars, best runtime)"],
+                        [[r["layers"], r["hidden"], f"{r['parameters']:,}", r["safetensors_mb"],
+                          r["torch_chars_per_s"], r["onnx_chars_per_s"],
+                          f"{reports_per_s(max(r['torch_chars_per_s'], r['onnx_chars_per_s'] or 0)):.1f}"]
+                         for r in tradeoff])
+        lines.append("")
+    else:
+        lines += ["Not measured for this run: `python -m nianbao.evaluation.bench_tagger --architectures FILE "
+                  "--texts DATA` writes the table; point the config's `tradeoff` at it.", ""]
+    if cfg.get("notes"):
+        lines += [cfg["notes"], ""]
+    lines += ["## Config", "", "```yaml", yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True).rstrip(), "```",
+              "", "## Files", "",
+              "`model.safetensors` + `config.json` (transformers, labels from `nianbao.labels.tags`), "
+              "`charmap.json` + tokenizer files (one id per character, a reserved id per whitespace kind), "
+              "`tagger.json` (window, overlap), `model.onnx` + `onnx_verify.json`, `training_metrics.json`. "
+              "Weights load with safetensors only.", ""]
+    return "\n".join(lines)
+
+
+def write_card(folder: str | Path, result: dict[str, Any], tradeoff: list[dict[str, Any]] | None = None) -> Path:
+    """Write ``README.md`` into the tagger folder; returns its path."""
+    folder = Path(folder)
+    path = folder / "README.md"
+    path.write_text(render_card(result, folder_sizes(folder), tradeoff), encoding="utf-8")
+    return path

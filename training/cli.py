@@ -1,0 +1,109 @@
+"""``nianbao train``: fit the tagger, pre-train it (masked LM), export it to ONNX, generate synthetic data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Generate synthetic data and train the tagger.", no_args_is_help=True, add_completion=False)
+
+try:
+    from nianbao.training.synth_cli import synth_app
+except ModuleNotFoundError as exc:
+    if exc.name != "nianbao.training.synth_cli":
+        raise
+    synth_app = typer.Typer(help="(unavailable: nianbao.training.synth_cli is missing from this install)")
+app.add_typer(synth_app, name="synth", help="Synthetic labelled reports: `nianbao train synth generate`.")
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.yaml"
+
+
+@app.command()
+def fit(
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="YAML config (training/configs/*.yaml)."),
+    data: str = typer.Option(None, help="Labelled DatasetDict folder (overrides the config)."),
+    out: str = typer.Option(None, help="Tagger folder to write (overrides the config)."),
+    base_model: str = typer.Option(None, "--base-model", help="Local HF checkpoint to fine-tune instead."),
+    seed: int = typer.Option(None, help="Seed (overrides the config)."),
+    max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many steps (overrides)."),
+) -> None:
+    """Train the tagger from a config; writes the model folder, its scores and its card."""
+    from nianbao.training.train import fit as run_fit
+    from nianbao.training.train import load_config
+
+    cfg = load_config(config, {"data": data, "out": out, "base_model": base_model, "seed": seed,
+                               "max_steps": max_steps})
+    result = run_fit(cfg)
+    overall = result["test"]["overall"]
+    typer.echo(f"wrote {cfg.out}: test entity F1 {overall['f1']:.4f} on {result['test']['docs']} docs; "
+               f"{result['train_seconds'] / 60:.1f} min")
+
+
+@app.command()
+def pretrain(
+    corpus: Path = typer.Option(..., "--corpus", help="Folder of unlabeled .txt/.html reports (never the "
+                                                    "labelled evaluation reports)."),
+    out: Path = typer.Option(Path("runs/pretrained"), help="Folder for the masked-LM checkpoint."),
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Config giving the network shape."),
+    max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many steps."),
+    epochs: float = typer.Option(None, help="Epochs (overrides the config)."),
+) -> None:
+    """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT`."""
+    from dataclasses import asdict
+
+    from nianbao.training.pretrain import pretrain as run_pretrain
+    from nianbao.training.train import load_config
+
+    cfg = load_config(config, {"max_steps": max_steps, "epochs": epochs})
+    typer.echo(json.dumps(asdict(run_pretrain(cfg, corpus, out)), indent=2))
+
+
+@app.command("export-onnx")
+def export_onnx_cmd(
+    model_dir: Path = typer.Argument(..., help="Tagger folder (model.safetensors, config.json, charmap.json)."),
+    no_optimize: bool = typer.Option(False, "--no-optimize", help="Skip the ONNX Runtime attention fusion."),
+    texts: Path = typer.Option(None, help="Folder of .txt files or a saved dataset whose windows the check "
+                                          "runs on (besides random ids)."),
+    limit: int = typer.Option(20, help="Documents of --texts to use."),
+) -> None:
+    """Export a tagger to ONNX (opset 17, fused attention); verify its probabilities against torch's."""
+    from dataclasses import asdict
+
+    from nianbao.evaluation.bench_tagger import load_texts
+    from nianbao.tagger.onnx_export import export_onnx
+
+    verdict = export_onnx(model_dir, optimize=not no_optimize, texts=load_texts(texts, limit) if texts else ())
+    typer.echo(json.dumps(asdict(verdict), indent=2))
+    if not verdict.passed:
+        typer.echo(f"E_ONNX_MISMATCH: export's probabilities differ from torch's by "
+                   f"{verdict.max_abs_diff_probs:.2e}; "
+                   "--runtime auto keeps using torch", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def finalize(
+    model_dir: Path = typer.Argument(..., help="A tagger folder written by `fit` (with training_metrics.json)."),
+    texts: Path = typer.Option(None, help="Folder of .txt files or a saved dataset to time (default: the "
+                                          "training data's test split)."),
+    limit: int = typer.Option(60, help="Documents to time (0: skip timing)."),
+    tradeoff: Path = typer.Option(None, help="Shape/speed JSON for the card (default: the config's)."),
+    no_export: bool = typer.Option(False, "--no-export", help="Keep the existing ONNX export."),
+    config: Path = typer.Option(None, "--config", "-c", help="Take the card's `notes` and `tradeoff` from this "
+                                                          "config (training settings are left as trained)."),
+) -> None:
+    """Re-export ONNX, re-time torch vs ONNX and rewrite the card of a trained folder."""
+    from nianbao.evaluation.bench_tagger import load_texts
+    from nianbao.training.train import finalize as run_finalize
+    from nianbao.training.train import load_config
+
+    result = json.loads((model_dir / "training_metrics.json").read_text(encoding="utf-8"))
+    if config:
+        fresh = load_config(config)
+        result["config"].update(notes=fresh.notes, tradeoff=fresh.tradeoff)
+    bench = load_texts(texts or result["config"]["data"], limit) if limit else []
+    result = run_finalize(model_dir, result, bench, not no_export, str(tradeoff or result["config"].get("tradeoff")))
+    onnx = result.get("onnx") or {}
+    typer.echo(f"{model_dir}: onnx verified={onnx.get('passed')}; speed {json.dumps(result.get('speed'))}")
