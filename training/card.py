@@ -67,8 +67,19 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
         lines += ["", "Per input style:", ""]
         lines += _table(["style", "docs", "F1 %"],
                         [[s, v["docs"], _pct(v["f1"])] for s, v in test["per_style"].items()])
-    lines += ["", "Real reports: measured separately with `nianbao eval --tagger` on labelled reports the model "
-              "never saw (see `evaluation/reports/`).", "", "Validation per epoch (seqeval on windows):", ""]
+    real = result.get("real")
+    if real:
+        lines += ["", f"Labelled real reports (`nianbao eval --tagger`, {real['docs']} reports from "
+                  f"`{real['gold']}`, none of them trained on; {real['created']}): **entity F1 "
+                  f"{_pct(real['micro']['f1'])}** (precision {_pct(real['micro']['precision'])}, recall "
+                  f"{_pct(real['micro']['recall'])}).", ""]
+        lines += _table(["type", "P %", "R %", "F1 %", "entities"],
+                        [[t, _pct(v["precision"]), _pct(v["recall"]), _pct(v["f1"]), v["support"]]
+                         for t, v in real["per_type"].items()])
+    else:
+        lines += ["", "Real reports: measured separately with `nianbao eval --tagger` on labelled reports the model "
+                  "never saw; `nianbao train finalize DIR --real-eval FILE` puts the scores here."]
+    lines += ["", "Validation per epoch (seqeval on windows):", ""]
     lines += _table(["epoch", "loss", "F1 %"],
                     [[round(e.get("epoch", 0), 2), round(e.get("eval_loss", 0), 4), _pct(e.get("eval_f1"))]
                      for e in result["history"]])
@@ -124,6 +135,24 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
               "`tagger.json` (window, overlap), `model.onnx` + `onnx_verify.json`, `training_metrics.json`. "
               "Weights load with safetensors only.", ""]
     return "\n".join(lines)
+
+
+def real_scores(eval_json: dict[str, Any]) -> dict[str, Any]:
+    """The tagger scores of a ``nianbao eval --json`` result, aggregates only (no report text).
+
+    >>> e = {"created": "t", "gold": {"dir": "g"}, "tagger": {"docs": [1, 2], "entity": {
+    ...     "micro avg": {"precision": 1, "recall": 1, "f1": 1, "support": 3},
+    ...     "VAL": {"precision": 1, "recall": 1, "f1": 1, "support": 3}}}}
+    >>> real_scores(e)["per_type"]["VAL"]["support"], real_scores(e)["docs"]
+    (3, 2)
+    """
+    tagger = eval_json.get("tagger")
+    if not tagger or not tagger.get("entity"):
+        raise ValueError("E_EVAL_JSON: no tagger scores in this file; run `nianbao eval --tagger DIR --json FILE`")
+    entity = tagger["entity"]
+    return {"docs": len(tagger.get("docs", [])), "gold": (eval_json.get("gold") or {}).get("dir", "?"),
+            "created": eval_json.get("created", "?"), "micro": entity["micro avg"],
+            "per_type": {t: entity[t] for t in ENTITY_TYPES if t in entity}}
 
 
 def write_card(folder: str | Path, result: dict[str, Any], tradeoff: list[dict[str, Any]] | None = None) -> Path:

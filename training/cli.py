@@ -93,6 +93,9 @@ def finalize(
     no_export: bool = typer.Option(False, "--no-export", help="Keep the existing ONNX export."),
     config: Path = typer.Option(None, "--config", "-c", help="Take the card's `notes` and `tradeoff` from this "
                                                           "config (training settings are left as trained)."),
+    real_eval: Path = typer.Option(None, "--real-eval", help="`nianbao eval --tagger DIR --json FILE` output: "
+                                                            "its tagger scores on labelled real reports go "
+                                                            "into the card."),
 ) -> None:
     """Re-export ONNX, re-time torch vs ONNX and rewrite the card of a trained folder."""
     from nianbao.evaluation.bench_tagger import load_texts
@@ -103,6 +106,10 @@ def finalize(
     if config:
         fresh = load_config(config)
         result["config"].update(notes=fresh.notes, tradeoff=fresh.tradeoff)
+    if real_eval:
+        from nianbao.training.card import real_scores
+
+        result["real"] = real_scores(json.loads(real_eval.read_text(encoding="utf-8")))
     bench = load_texts(texts or result["config"]["data"], limit) if limit else []
     result = run_finalize(model_dir, result, bench, not no_export, str(tradeoff or result["config"].get("tradeoff")))
     onnx = result.get("onnx") or {}
