@@ -95,13 +95,14 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
         if "chars_per_s" in speed.get("onnx", {}):
             rows.append(["onnx", speed["onnx"]["chars_per_s"], speed["onnx"]["docs_per_s"]])
         lines += [f"{speed['docs']} test docs (mean {speed['mean_chars_per_doc']} chars), batches of 8 docs, "
-                  f"{speed['torch_threads']} torch threads on {speed['cpus']} CPUs, one run:", ""]
+                  f"{speed['torch_threads']} torch threads on {speed['cpus']} CPUs, one run: best of "
+                  f"{speed.get('repeats', 1)} passes, the runtimes taking turns:", ""]
         lines += _table(["runtime", "chars/s", "docs/s"], rows)
         if speed.get("onnx_over_torch"):
             lines += ["", f"ONNX / torch: {speed['onnx_over_torch']}x."]
     if onnx:
         lines += ["", f"ONNX export (opset {onnx['opset']}, fused attention) vs torch on {onnx.get('windows', 0)} "
-                  f"real windows plus random ids: max |probability difference| {onnx['max_abs_diff_probs']:.2e} "
+                  f"document windows plus random ids: max |probability difference| {onnx['max_abs_diff_probs']:.2e} "
                   f"(tolerance {onnx['tolerance']:.0e}; torch float32 vs float64 on the same inputs: "
                   f"{onnx.get('fp32_noise_probs', float('nan')):.2e}), max |logit difference| "
                   f"{onnx['max_abs_diff_logits']:.2e}, same argmax on {100 * onnx.get('argmax_agreement', 0):.3f}% "
@@ -128,7 +129,8 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
                   "--texts DATA` writes the table; point the config's `tradeoff` at it.", ""]
     if cfg.get("notes"):
         lines += [cfg["notes"], ""]
-    lines += ["## Config", "", "```yaml", yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True).rstrip(), "```",
+    shown = {k: v for k, v in cfg.items() if k != "notes"}  # the notes are printed above
+    lines += ["## Config", "", "```yaml", yaml.safe_dump(shown, sort_keys=False, allow_unicode=True).rstrip(), "```",
               "", "## Files", "",
               "`model.safetensors` + `config.json` (transformers, labels from `nianbao.labels.tags`), "
               "`charmap.json` + tokenizer files (one id per character, a reserved id per whitespace kind), "
