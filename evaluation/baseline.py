@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from nianbao import __version__
+from nianbao.document import field_item
 from nianbao.labels.catalogue import TEMPLATES, fields_for
 from nianbao.labels.gold import GoldDoc
 
@@ -60,11 +61,5 @@ def perfect_record(gold: GoldDoc) -> dict[str, Any]:
     rec["meta"] = {k: v for k, v in gold.meta.items() if v is not None}
     rec["sections"] = [{"id": s.id, "title": s.title, "start": s.start, "end": s.end} for s in gold.sections]
     for fid, gf in gold.fields.items():
-        item: dict[str, Any] = {"value": gf.value}
-        if gf.raw is not None:
-            item["raw"] = gf.raw
-        if gf.unit is not None:
-            item["unit"] = gf.unit
-        item.update(confidence=1.0, span=list(gf.span))
-        rec["fields"][fid] = item
+        rec["fields"][fid] = field_item(gf.value, gf.raw, gf.unit, 1.0, gf.span)
     return rec

@@ -109,6 +109,23 @@ class FieldValue(BaseModel):
     norm_span: tuple[int, int] = (0, 0)
 
 
+def field_item(value: Number | None, raw: str | None, unit: str | None, confidence: float,
+               span: tuple[int, int]) -> dict[str, Any]:
+    """One field of the output record (output.md): raw and unit only where present.
+
+    >>> field_item(8.3, None, "万元", 0.99, (4, 7))
+    {'value': 8.3, 'unit': '万元', 'confidence': 0.99, 'span': [4, 7]}
+    """
+    item: dict[str, Any] = {"value": value}
+    if raw is not None:
+        item["raw"] = raw
+    if unit is not None:
+        item["unit"] = unit
+    item["confidence"] = round(float(confidence), 6)
+    item["span"] = list(span)
+    return item
+
+
 class ModelInfo(BaseModel):
     """Which tagger produced the tags (null for ``--no-model``)."""
 
@@ -178,16 +195,8 @@ class Document(BaseModel):
     # ------------------------------------------------------------ output view
     def to_record(self) -> dict[str, Any]:
         """The JSONL record of ``shared/spec/output.md`` (offsets into the original text)."""
-        fields: dict[str, Any] = {}
-        for fid, fv in self.fields.items():
-            item: dict[str, Any] = {"value": fv.value}
-            if fv.raw is not None:
-                item["raw"] = fv.raw
-            if fv.unit is not None:
-                item["unit"] = fv.unit
-            item["confidence"] = round(float(fv.confidence), 6)
-            item["span"] = list(self.to_source(*fv.norm_span))
-            fields[fid] = item
+        fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, self.to_source(*fv.norm_span))
+                  for fid, fv in self.fields.items()}
         sections = []
         for s in self.sections:
             a, b = self.to_source(s.start, s.end)
