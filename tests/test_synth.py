@@ -4,7 +4,9 @@ only tag spans (in order) and catalogue row labels recovers every gold field exa
 from __future__ import annotations
 
 import json
+import random
 import re
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import pytest
 from nianbao.labels import catalogue as cat
 from nianbao.labels.gold import STYLES, GoldDoc
 from nianbao.training import synth_corpus as sc
-from nianbao.training.synth_content import failing_invariants
+from nianbao.training import synth_phrases as ph
+from nianbao.training.synth_content import Traits, failing_invariants, fill, make_content
 from nianbao.training.synth_phrases import SECTION_VARIANTS
 from nianbao.training.synth_render import T2_TITLES, T3_HEADER, T4_HEADER
 
@@ -208,6 +211,8 @@ def test_spans_point_at_the_right_characters(style: str, docs_by_style: dict[str
             elif sp.tag == "SEC":
                 sec = secs[sp.start]
                 name = norm(t).split("、", 1)[1]
+                for remark in ph.HEADING_REMARKS:  # a remark on the heading's line belongs to it (TAGS.md)
+                    name = name.removesuffix(norm(remark))
                 assert sec.title == t and name in {norm(v) for v in SECTION_VARIANTS[sec.id]}
         for s in d.sections:
             assert 0 <= s.start < s.end <= len(text)
@@ -278,6 +283,113 @@ def test_content_distribution(mixed_docs: list[GoldDoc]) -> None:
     assert any(n.startswith("mixed template") for d in mixed_docs for n in d.notes)
     assert any("breaks off" in n for d in mixed_docs for n in d.notes)
     assert all(d.used_for == ["train"] and d.meta["year"] in range(2019, 2026) for d in mixed_docs)
+
+
+def _complete(docs: list[GoldDoc]) -> list[GoldDoc]:
+    """The reports that were not broken off early (a truncated one keeps only part of its text)."""
+    return [d for d in docs if not any("breaks off" in n for n in d.notes)]
+
+
+def test_length_distribution(mixed_docs: list[GoldDoc]) -> None:
+    """Real reports run 3k-20k characters, most 3-8k: complete synthetic ones follow suit. Lengths
+    are counted without the pinyin glosses some traditional-script reports carry (開(kāi)), which
+    add up to 80% to such a report."""
+    lengths = sorted(len(_GLOSS.sub("", d.text or "")) for d in _complete(mixed_docs))
+    assert len(lengths) >= 0.9 * len(mixed_docs)
+    assert lengths[0] >= 2500, lengths[:5]
+    assert 4000 <= statistics.median(lengths) <= 7000
+    assert sum(n > 10000 for n in lengths) >= 0.05 * len(lengths), lengths[-30:]
+    assert lengths[-1] <= 21000
+
+
+_S1_HEADS = sorted({h for hs in ph.S1_HEADS.values() for h in hs}, key=len, reverse=True)
+_OTHER_PROSE = "".join(x for k, v in vars(ph).items() if k != "SLOGANS" and isinstance(v, tuple)
+                       for x in v if isinstance(x, str)) + str(ph.AREAS) + str(ph.S6_TOPICS)
+_QUOTED = sorted({q for s in ph.SLOGANS for q in re.findall(r"“[^”]+”", s) if q not in _OTHER_PROSE}
+                 | {"政府日常工作、活动信息"})  # the slogans only SLOGANS has
+# Hard negatives as printed in simplified script (traditional or damaged reports may not match).
+NEGATIVES = {
+    "counts": re.compile(r"(?:行政(?:许可|处罚|强制|征收|给付|检查|确认|奖励|裁决)|行政事业性收费|其他)类?(?:信息)?\d+[条项]"
+                         r"|(?:予以公开|部分公开|不予公开|无法提供|不予处理|其他处理)\d+件"
+                         r"|(?:自然人|法人或其他组织)(?:提出)?申请\d+件|申诉和行政诉讼案件|行政诉讼和申诉案件"),
+    "sections": re.compile(r"总体情况[、，]主动公开政府信息情况[、，]收到和处理政府信息公开申请情况"),
+    "subheads": re.compile(r"(?:[一二三四五六七八九十]{1,2}、?|[1-9]\d?[、.])(?:" + "|".join(map(re.escape, _S1_HEADS)) + ")|"
+                           + "|".join(re.escape(h) for pair in ph.S5_SUBHEADINGS_NUMERAL for h in pair)),
+    "slogans": re.compile("|".join(map(re.escape, _QUOTED))),
+}
+
+
+def negatives_in(d: GoldDoc) -> dict[str, list[re.Match[str]]]:
+    """The hard negatives of each kind found in a report's text."""
+    text = d.text or ""
+    return {kind: list(rx.finditer(text)) for kind, rx in NEGATIVES.items()}
+
+
+def test_hard_negatives_are_prose(mixed_docs: list[GoldDoc]) -> None:
+    """Counts in table words, lists of the section names, subsection headings numbered like sections
+    and quoted slogans appear in a good share of reports, and no character of them is tagged."""
+    docs_with: Counter[str] = Counter()
+    for d in mixed_docs:
+        tagged = [(s.start, s.end, s.tag) for s in d.spans]
+        found = negatives_in(d)
+        for kind, matches in found.items():
+            for m in matches:
+                hit = [(t, (d.text or "")[a:b]) for a, b, t in tagged if a < m.end() and m.start() < b]
+                assert not hit, f"{d.name}: {kind} {m.group()!r} overlaps tagged spans {hit}"
+            docs_with[kind] += bool(matches)
+        docs_with["any"] += any(found.values())
+    n = len(mixed_docs)
+    for kind in NEGATIVES:
+        assert 0.1 * n <= docs_with[kind] <= 0.7 * n, (kind, docs_with[kind], n)
+    assert docs_with["any"] <= 0.85 * n, docs_with
+
+
+def test_subheadings_are_never_sections() -> None:
+    """A subsection heading numbered 一、 inside section 一 or 五 is O; the SEC spans stay the six."""
+    seen = 0
+    for i in range(120):
+        d = sc.generate_one(SEED, 5000 + i, "tsv_markdown")
+        subheads = negatives_in(d)["subheads"]
+        seen += bool(subheads)
+        if _complete([d]):
+            assert [s.id for s in d.sections] == list(cat.SECTIONS)
+            assert sum(s.tag == "SEC" for s in d.spans) == 6
+        for m in subheads:
+            line = (d.text or "")[(d.text or "").rfind("\n", 0, m.start()) + 1:m.start()]
+            assert set(line) <= set("# "), f"{d.name}: {m.group()!r} is not at the start of its line"
+    assert seen >= 20
+
+
+def test_phrase_banks_fill_cleanly() -> None:
+    """Every template of every bank fills (no nested or unknown slots are left behind)."""
+    ctx = {k: 7 for k in ("apps", "done", "review", "suits", "active", "granted", "partial", "denied", "unable",
+                          "np", "other", "natural", "legal", "year", "ny", "py", "total", "web", "media", "board")}
+    ctx.update(me="我局", org="某局", parts="甲、乙", area="教育", code="1", h="某", c="一", a=1, o="一是")
+    rng = random.Random(0)
+    banks = [v for v in vars(ph).values() if isinstance(v, tuple) and v and all(isinstance(x, str) for x in v)]
+    banks += [b for _, b in ph.AREAS] + list(ph.S6_TOPICS) + list(ph.S1_BANKS.values())
+    for bank in banks:
+        for t in bank:
+            out = fill(t, ctx, rng)
+            assert "{" not in out and "}" not in out, t
+
+
+def test_sentences_do_not_repeat_within_a_paragraph() -> None:
+    """Long reports grow by new sentences: none repeats inside a paragraph, few inside a report."""
+    long_docs = 0
+    for i in range(150):
+        c = make_content(random.Random(f"{SEED}:{i}"), Traits())
+        sents = []
+        for blocks in c.body.values():
+            for _, text in blocks:
+                para = [re.sub(r"\d+", "#", x) for x in re.split(r"(?<=。)", text) if len(x) > 8]
+                assert len(para) == len(set(para)), f"report {i}: a sentence repeats in {text!r}"
+                sents += para
+        if sum(len(t) for b in c.body.values() for _, t in b) > 8000:
+            long_docs += 1
+            dup = len(sents) - len(set(sents))
+            assert dup <= 0.12 * len(sents), f"report {i}: {dup} of {len(sents)} sentences repeat"
+    assert long_docs >= 5
 
 
 def test_gold_jsonl_round_trip(tmp_path: Path) -> None:

@@ -64,8 +64,7 @@ class Crawl(Style):
 
     def heading(self, sid: str, text: str) -> None:
         self.b.lay(self.psep)
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)  # a remark belongs to its heading line
         self.b.lay(self.psep)
 
     def para(self, text: str) -> None:

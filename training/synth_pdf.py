@@ -118,8 +118,7 @@ class PdfBase(Style):
 
     def heading(self, sid: str, text: str) -> None:
         self.b.lay(self.indent + " " * self.rng.choice((0, 0, 2)) if self.indent else "")
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)  # a remark belongs to its heading line
         self.nl()
 
     def para(self, text: str) -> None:

@@ -16,6 +16,7 @@ styles with a short example.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -28,9 +29,10 @@ from nianbao.training.synth_content import CellValue, Content, Traits, fill
 NUMERALS = cat.SECTION_NUMERALS
 DROP_CHARS = frozenset("年乡镇个条局")
 _S2T = opencc.OpenCC("s2t")
+_CLAUSE_END = re.compile(r"(?<=[。，；：])")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def to_traditional(text: str) -> str:
     """Simplified -> traditional script (phrase-aware, cached for short repeated strings).
 
@@ -38,6 +40,18 @@ def to_traditional(text: str) -> str:
     '總計'
     """
     return _S2T.convert(text)
+
+
+def traditional(text: str) -> str:
+    """Like ``to_traditional``, but a long text is converted clause by clause (no phrase spans
+    a 。，；： so the result is the same), which lets the cache serve the clauses that recur.
+
+    >>> traditional("规范依申请公开办理流程，做到件件有回音。") == _S2T.convert("规范依申请公开办理流程，做到件件有回音。")
+    True
+    """
+    if len(text) <= 24:
+        return to_traditional(text)
+    return "".join(to_traditional(part) for part in _CLAUSE_END.split(text))
 
 
 class Script:
@@ -76,7 +90,7 @@ class Script:
         """Headings, labels, titles: converted and glossed, never damaged."""
         if not self.traditional:
             return text
-        return self._glossed(to_traditional(text))
+        return self._glossed(traditional(text))
 
     def value(self, text: str) -> str:
         """A value cell: only a unit's or a mark's script changes (万元 -> 萬元, 无 -> 無), no gloss."""
@@ -352,8 +366,7 @@ class Style:
 
     def heading(self, sid: str, text: str) -> None:
         """A section heading line."""
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)  # a remark belongs to its heading line
         self.b.lay("\n")
 
     def subheading(self, text: str) -> None:
@@ -414,11 +427,6 @@ class Style:
             self.b.lay(sep)
 
     # -- shared helpers
-    def remark(self, sid: str) -> None:
-        """A remark some sites append to a heading, outside its SEC span."""
-        if sid in self.c.remarks:
-            self.b.o(self.c.remarks[sid])
-
     def sign_name(self) -> None:
         """The agency's name in the signature (meta.org comes from here)."""
         self.sig_pos = self.b.n

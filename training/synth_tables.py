@@ -70,8 +70,7 @@ class PipeCells(Style):
     def heading(self, sid: str, text: str) -> None:
         if sid != "s1" and self.rng.random() < 0.5:
             self.b.lay(" \n")
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)
         self.b.lay("\n" + (NBSP + "\n" if self.rng.random() < 0.5 else ""))
 
     def piece(self, text: str, tag: str) -> None:
@@ -146,8 +145,7 @@ class GluedLines(Style):
         self.b.lay("\n\n")
 
     def heading(self, sid: str, text: str) -> None:
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)
         self.b.lay("\n\n")
 
     def para(self, text: str) -> None:
@@ -191,8 +189,7 @@ class TsvMarkdown(Style):
 
     def heading(self, sid: str, text: str) -> None:
         self.b.lay("#" * self.rng.choice((2, 2, 3, 4)) + " ")
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)
         self.b.lay("\n\n")
 
     def subheading(self, text: str) -> None:
@@ -338,8 +335,7 @@ class MarkdownTable(Style):
 
     def heading(self, sid: str, text: str) -> None:
         self.b.lay("## ")
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)
         self.b.lay("\n\n")
 
     def para(self, text: str) -> None:
@@ -438,8 +434,7 @@ class Prose(Style):
     def heading(self, sid: str, text: str) -> None:
         if sid == "s6" and self.rng.random() < 0.5:
             self.b.lay(NBSP * 3 + " ")
-        self.b.sec(text, sid)
-        self.remark(sid)
+        self.b.sec(text + self.c.remarks.get(sid, ""), sid)
         self.b.lay("\n\n")
 
     def para(self, text: str) -> None:

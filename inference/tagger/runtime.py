@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
-from nianbao.document import Document, ModelInfo, TagSpan
-from nianbao.labels.tags import LABELS, bio_to_spans
+from nianbao.document import Document, ModelInfo
+from nianbao.labels.tags import LABELS
 from nianbao.pipeline import StageError
 from nianbao.tagger.charmap import CharMap
+from nianbao.tagger.decode import decode
 from nianbao.tagger.windows import plan_windows, softmax, stitch
 
 if TYPE_CHECKING:
@@ -155,11 +156,14 @@ class OnnxBackend:
 
     name = "onnx"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, threads: int = 0) -> None:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:  # one worker process per core: one thread each, no oversubscription
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
 
@@ -207,15 +211,16 @@ def choose_runtime(folder: str | Path, requested: str) -> str:
 
 
 class ModelTagger:
-    """Tags documents with a trained model: sliding windows, stitched logits, argmax BIO -> spans."""
+    """Tags documents with a trained model: sliding windows, stitched logits, constrained decoding."""
 
-    def __init__(self, folder: str | Path, runtime: str = "auto", window_batch: int | None = None) -> None:
+    def __init__(self, folder: str | Path, runtime: str = "auto", window_batch: int | None = None,
+                 threads: int = 0) -> None:
         self.folder = Path(folder)
         self.spec = TaggerSpec.load(self.folder)
         self.charmap = CharMap.load(self.folder)
         weights = check_weights(self.folder)
         self.runtime = choose_runtime(self.folder, runtime)
-        self.backend: Backend = (OnnxBackend(self.folder / ONNX_FILE) if self.runtime == "onnx"
+        self.backend: Backend = (OnnxBackend(self.folder / ONNX_FILE, threads) if self.runtime == "onnx"
                                  else TorchBackend(self.folder))
         self.window_batch = window_batch or self.spec.window_batch
         self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights))
@@ -224,7 +229,7 @@ class ModelTagger:
         """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
         for doc, probs in zip(docs, self.probabilities([d.norm_text for d in docs]), strict=True):
             doc.char_probs = probs
-            doc.tags = spans_from_probs(probs)
+            doc.tags = decode(doc.norm_text, probs)
             doc.model = self.info
         return docs
 
@@ -271,22 +276,6 @@ def pack(windows: Sequence[np.ndarray], charmap: CharMap) -> tuple[np.ndarray, n
     return ids, mask
 
 
-def spans_from_probs(probs: np.ndarray) -> list[TagSpan]:
-    """Tag spans from per-character probabilities: argmax label, BIO -> spans, score = mean probability.
-
-    >>> p = np.zeros((3, len(LABELS)), dtype=np.float32)
-    >>> p[0, LABELS.index("B-VAL")] = p[1, LABELS.index("I-VAL")] = 0.9; p[2, 0] = 1.0
-    >>> [(t.start, t.end, t.tag, round(t.score, 2)) for t in spans_from_probs(p)]
-    [(0, 2, 'VAL', 0.9)]
-    """
-    if len(probs) == 0:
-        return []
-    best = probs.argmax(axis=1)
-    best_p = probs[np.arange(len(probs)), best]
-    labels = [LABELS[i] for i in best.tolist()]
-    return [TagSpan(start=s, end=e, tag=t, score=float(best_p[s:e].mean())) for s, e, t in bio_to_spans(labels)]
-
-
 def load_model_tagger(config: PipelineConfig) -> ModelTagger:
     """The model tagger a pipeline config asks for (its ``model_dir`` or the shipped model, its runtime)."""
     folder = Path(config.model_dir) if config.model_dir else default_model_dir()
@@ -294,4 +283,4 @@ def load_model_tagger(config: PipelineConfig) -> ModelTagger:
         raise StageError("E_MODEL_MISSING", "tag",
                          f"model folder {folder} not found: pass --model DIR, set NIANBAO_MODEL_DIR, "
                          "or use --no-model for the rules-only reader")
-    return ModelTagger(folder, runtime=config.runtime)
+    return ModelTagger(folder, runtime=config.runtime, threads=config.threads)
