@@ -1,26 +1,51 @@
 """End-to-end throughput benchmark of ``nianbao parse`` against the bare model, in one run.
 
-    python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 \\
+    python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 --rss-n 10000 \\
         --json evaluation/reports/bench-0.1.0.json
 
-On one generated corpus (mixed styles, real-report lengths) it measures, in the
-same process and run: the model's bare forward throughput (the ceiling: packed
-windows through the network, nothing else), then end-to-end reports/s and
-chars/s for ``--no-model``, model (torch), model (ONNX) and ``--engine ray``,
-and prints each pipeline's ratio to the bare model of the same runtime. With
-``--rss-n`` it also runs ``nianbao parse`` as a subprocess on corpora of two
-sizes and reports peak RSS of the whole process tree (it must not grow with
-corpus size). ``--profile`` prints where the time goes for the model pipeline.
+On one generated corpus (mixed styles, real-report lengths: 3k to 20k characters)
+it measures, in the same run:
+
+* the model's bare forward throughput, the ceiling: the corpus normalised, cut
+  into windows and packed exactly as the pipeline does (``plan_windows`` with the
+  model's window/overlap, documents grouped by ``batch_size``, windows longest
+  first, ``window_batch`` per forward pass), then run through the network only,
+  with the same resources as the pipeline: ``--workers`` spawned processes, each
+  set up like a ``LocalEngine`` worker (1 torch thread, the tagger loaded through
+  ``Pipeline(config).tagger``) with 1 ONNX Runtime intra-op thread, each running
+  its share of the pre-packed batches, timed from a barrier after all have loaded
+  (and run one warm-up batch) to the last one finishing (``bare_<runtime>``); for
+  reference, one process with ``--workers`` threads (``bare_<runtime>_1proc``),
+  and, where the pipeline's own ONNX sessions do not limit their threads, the
+  bare model run that way too (``bare_onnx_ort_default``);
+* end-to-end reports/s and chars/s for ``--no-model``, model (torch), model
+  (ONNX) and ``--engine ray`` (records consumed and serialised as the CLI does;
+  the time includes starting the worker pool and loading the model);
+
+and prints each pipeline's ratio to the bare model of the same runtime (the rest
+of the pipeline must not be the bottleneck) with a verdict against the targets
+(model ONNX >= 10 reports/s and >= 0.8 of the bare model). ``--profile`` (on by
+default) times each stage separately, in-process and on one core, on a sample of
+the corpus (decode+normalise, tagging, rules, serialisation) and keeps the rules
+stage's cProfile hot spots: where the time goes. With ``--rss-n`` it also runs
+``nianbao parse`` (with the model) as a subprocess on corpora of rss_n/10 and
+rss_n reports and records peak RSS of the whole process tree (it must not grow
+with corpus size) and the run's reports/s.
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
+import os
+import platform
+import pstats
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +55,13 @@ from rich.table import Table
 
 from nianbao import __version__
 from nianbao.inputs import iter_inputs
-from nianbao.pipeline import PipelineConfig
+from nianbao.pipeline import Pipeline, PipelineConfig
 
 console = Console()
 app = typer.Typer(add_completion=False)
+
+TARGET_REPORTS_PER_S = 10.0
+TARGET_RATIO = 0.8
 
 
 def make_corpus(n: int, seed: int, path: Path, min_chars: int = 3000, max_chars: int = 20000) -> dict[str, Any]:
@@ -50,39 +78,209 @@ def make_corpus(n: int, seed: int, path: Path, min_chars: int = 3000, max_chars:
                 continue
             fh.write(json.dumps({"id": doc.name, "text": doc.text}, ensure_ascii=False) + "\n")
             lengths.append(len(doc.text))
-    lengths.sort()
-    return {"docs": n, "chars": sum(lengths), "min": lengths[0], "median": lengths[len(lengths) // 2],
-            "max": lengths[-1]}
+    return length_stats(lengths)
 
 
-def bare_forward(corpus: Path, model_dir: Path, runtime: str, threads: int) -> dict[str, float]:
-    """The ceiling: normalised texts cut into windows and run through the network only (chars/s)."""
+def length_stats(lengths: list[int]) -> dict[str, Any]:
+    """Count, total and distribution (min, p10, median, mean, p90, max) of document lengths.
+
+    >>> s = length_stats(list(range(1, 11)))
+    >>> (s["docs"], s["chars"], s["min"], s["p10"], s["median"], s["mean"], s["p90"], s["max"])
+    (10, 55, 1, 2, 6, 5.5, 9, 10)
+    """
+    if not lengths:
+        return {"docs": 0, "chars": 0}
+    xs = sorted(lengths)
+
+    def pct(q: float) -> int:
+        return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
+
+    return {"docs": len(xs), "chars": sum(xs), "min": xs[0], "p10": pct(0.1), "median": xs[len(xs) // 2],
+            "mean": round(sum(xs) / len(xs), 1), "p90": pct(0.9), "max": xs[-1]}
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine the numbers were measured on."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        usable = os.cpu_count()
+    return {"cpu_count": os.cpu_count(), "usable_cpus": usable, "platform": platform.platform(),
+            "machine": platform.machine(), "processor": platform.processor(), "python": platform.python_version()}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the bare model: same windows, same batches, same processes as the pipeline, nothing but the network
+
+
+def plan_batches(corpus: Path, model_dir: Path, batch_size: int) -> dict[str, Any]:
+    """The forward passes the pipeline makes on ``corpus``: a list of packed ``(ids, mask)`` batches and stats.
+
+    Mirrors ``LocalEngine`` (documents in chunks of ``batch_size``), ``Pipeline.start`` (decode + normalise)
+    and ``ModelTagger.probabilities`` (``plan_windows`` with the model's window/overlap, windows of a chunk
+    longest first, ``tagger.window_batch`` per pass, ``pack``). Arrays are stored narrow (int32 ids, int8
+    mask) and widened back to int64 by the worker before timing starts.
+    """
     import numpy as np
-    import torch
 
-    from nianbao.normalise import normalise_text
-    from nianbao.tagger.runtime import ModelTagger, pack
+    from nianbao.batch.engine import chunked
+    from nianbao.tagger.runtime import pack
     from nianbao.tagger.windows import plan_windows
 
-    torch.set_num_threads(threads)
-    tagger = ModelTagger(model_dir, runtime=runtime)
-    texts = [normalise_text(json.loads(line)["text"])[0] for line in corpus.open(encoding="utf-8")]
-    windows = []
-    for t in texts:
-        ids = np.asarray(tagger.charmap.encode(t), dtype=np.int64)
-        windows += [ids[s:e] for s, e in plan_windows(len(ids), tagger.spec.window, tagger.spec.overlap)]
-    windows.sort(key=len, reverse=True)
-    batches = [pack(windows[b:b + tagger.window_batch], tagger.charmap)
-               for b in range(0, len(windows), tagger.window_batch)]
-    t0 = time.perf_counter()
-    for ids, mask in batches:
-        tagger.backend.logits(ids, mask)
-    secs = time.perf_counter() - t0
-    chars = sum(len(t) for t in texts)
-    return {"seconds": secs, "chars_per_s": chars / secs, "reports_per_s": len(texts) / secs}
+    pipe = Pipeline(PipelineConfig(model_dir=model_dir, runtime="onnx" if _has_onnx(model_dir) else "torch",
+                                   threads=1))  # as a LocalEngine worker (nianbao.batch.engine._init_worker)
+    tagger = pipe.tagger
+    window, overlap, wb = tagger.spec.window, tagger.spec.overlap, tagger.window_batch
+    batches: list[tuple[Any, Any]] = []
+    docs = norm_chars = windows = 0
+    for chunk in chunked(iter_inputs([corpus]), batch_size):
+        texts = [d.norm_text for d in (pipe.start(item) for item in chunk) if d.status != "error"]
+        docs += len(texts)
+        norm_chars += sum(len(t) for t in texts)
+        encoded = [np.asarray(tagger.charmap.encode(t), dtype=np.int64) for t in texts]
+        jobs = [(k, s, e) for k, ids in enumerate(encoded) for s, e in plan_windows(len(ids), window, overlap)]
+        order = sorted(range(len(jobs)), key=lambda j: jobs[j][1] - jobs[j][2])  # longest first, as the tagger
+        windows += len(jobs)
+        for b in range(0, len(order), wb):
+            sel = order[b:b + wb]
+            ids, mask = pack([encoded[jobs[j][0]][jobs[j][1]:jobs[j][2]] for j in sel], tagger.charmap)
+            batches.append((ids.astype(np.int32), mask.astype(np.int8)))
+    chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8"))  # as end_to_end counts
+    return {"batches": batches, "docs": docs, "chars": chars, "norm_chars": norm_chars, "windows": windows,
+            "window": window, "overlap": overlap, "window_batch": wb, "batch_size": batch_size,
+            "pipeline_ort_intra_op_threads": ort_intra_op_threads(tagger)}
 
 
-def end_to_end(corpus: Path, config: PipelineConfig, engine: str, workers: int) -> dict[str, float]:
+def _has_onnx(model_dir: Path) -> bool:
+    from nianbao.tagger.runtime import onnx_verified
+
+    return onnx_verified(model_dir)[0]
+
+
+def split_shares(batches: list[tuple[Any, Any]], procs: int) -> list[list[int]]:
+    """Batch indices per process, balanced by cells (rows x width), largest first onto the least loaded.
+
+    >>> import numpy as np
+    >>> b = [(np.zeros((r, 4)), None) for r in (4, 1, 3, 2)]
+    >>> split_shares(b, 2)
+    [[0, 1], [2, 3]]
+    """
+    load = [0] * procs
+    shares: list[list[int]] = [[] for _ in range(procs)]
+    for i in sorted(range(len(batches)), key=lambda i: -batches[i][0].size):
+        p = load.index(min(load))
+        shares[p].append(i)
+        load[p] += batches[i][0].size
+    return [sorted(s) for s in shares]
+
+
+def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: int, ort_threads: int | None,
+                 barrier: Any, results: Any) -> None:
+    """One bare-model process: set up like a ``LocalEngine`` worker, load, warm up, wait, run its share.
+
+    ``ort_threads``: ONNX Runtime intra-op threads (None: whatever the pipeline's session has).
+    """
+    try:
+        import numpy as np
+        import torch
+
+        torch.set_num_threads(threads)  # as nianbao.batch.engine._init_worker
+        t_load = time.perf_counter()
+        tagger = Pipeline(PipelineConfig(model_dir=Path(model_dir), runtime=runtime)).tagger
+        if ort_threads is not None:
+            set_ort_threads(tagger, ort_threads)
+        with np.load(share) as z:
+            batches = [(z[f"ids{i}"].astype(np.int64), z[f"mask{i}"].astype(np.int64))
+                       for i in range(len(z.files) // 2)]
+        if batches:
+            tagger.backend.logits(*batches[-1])  # warm-up: the smallest batch, not timed
+        info: dict[str, Any] = {"runtime": tagger.runtime, "torch_threads": torch.get_num_threads(),
+                                "load_seconds": time.perf_counter() - t_load, "batches": len(batches)}
+        if tagger.runtime == "onnx":
+            info["ort_intra_op_threads"] = ort_intra_op_threads(tagger)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        barrier.abort()
+        results.put((rank, {"error": f"{type(exc).__name__}: {exc}"}))
+        return
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        results.put((rank, {"error": "another process failed to load"}))
+        return
+    t0 = time.perf_counter()  # CLOCK_MONOTONIC: comparable across the processes of one machine
+    try:
+        for ids, mask in batches:
+            tagger.backend.logits(ids, mask)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        results.put((rank, {"error": f"{type(exc).__name__}: {exc}"}))
+        return
+    results.put((rank, {**info, "start": t0, "end": time.perf_counter()}))
+
+
+def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int, threads: int,
+                 tmp: Path, ort_threads: int | None = -1, timeout: float = 3600.0) -> dict[str, Any]:
+    """The ceiling: the plan's batches through the network only, in ``procs`` spawned processes of
+    ``threads`` torch threads and ``ort_threads`` ONNX Runtime intra-op threads (-1: same as ``threads``;
+    None: as the pipeline's session is made)."""
+    import multiprocessing as mp
+    import queue
+
+    import numpy as np
+
+    ctx = mp.get_context("spawn")
+    if ort_threads == -1:
+        ort_threads = threads
+    batches = plan["batches"]
+    shares = split_shares(batches, procs)
+    paths = []
+    for p, share in enumerate(shares):
+        path = tmp / f"bare-{procs}-{p}.npz"
+        np.savez(path, **{f"ids{k}": batches[i][0] for k, i in enumerate(share)},
+                 **{f"mask{k}": batches[i][1] for k, i in enumerate(share)})
+        paths.append(path)
+    barrier, results = ctx.Barrier(procs), ctx.Queue()
+    workers = [ctx.Process(target=_bare_worker, args=(p, str(paths[p]), str(model_dir), runtime, threads,
+                                                      ort_threads, barrier, results), daemon=True) for p in range(procs)]
+    for w in workers:
+        w.start()
+    got: dict[int, dict[str, Any]] = {}
+    try:
+        while len(got) < procs:
+            try:
+                rank, r = results.get(timeout=5)
+                got[rank] = r
+            except queue.Empty:
+                if any(not w.is_alive() and w.exitcode not in (0, None) for w in workers) or timeout <= 0:
+                    dead = [w.exitcode for w in workers]
+                    raise RuntimeError(f"bare-model process died (exit codes {dead})") from None
+                timeout -= 5
+    finally:
+        for w in workers:
+            w.join(timeout=30)
+            if w.is_alive():
+                w.terminate()
+        for path in paths:
+            path.unlink(missing_ok=True)
+    errors = [r["error"] for r in got.values() if "error" in r]
+    if errors:
+        raise RuntimeError("; ".join(sorted(set(errors))))
+    secs = max(r["end"] for r in got.values()) - min(r["start"] for r in got.values())
+    one = got[0]
+    out = {"seconds": secs, "reports_per_s": plan["docs"] / secs, "chars_per_s": plan["chars"] / secs,
+           "windows_per_s": plan["windows"] / secs, "procs": procs, "runtime": one["runtime"],
+           "torch_threads": one["torch_threads"], "windows": plan["windows"], "batches": len(batches),
+           "load_seconds": max(r["load_seconds"] for r in got.values()),
+           "busy_seconds": [round(got[p]["end"] - got[p]["start"], 3) for p in range(procs)]}
+    if "ort_intra_op_threads" in one:
+        out["ort_intra_op_threads"] = one["ort_intra_op_threads"]  # 0 = ORT's default (one per physical core)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# end to end
+
+
+def end_to_end(corpus: Path, config: PipelineConfig, engine: str, workers: int) -> dict[str, Any]:
     """Parse the corpus with an engine, consuming records as the CLI does; time it."""
     if engine == "ray":
         import ray
@@ -96,22 +294,32 @@ def end_to_end(corpus: Path, config: PipelineConfig, engine: str, workers: int) 
         runner = LocalEngine(config, workers=workers)
     chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8"))
     t0 = time.perf_counter()
+    first = None
     statuses: dict[str, int] = {}
     for rec in runner.run(iter_inputs([corpus])):
+        if first is None:
+            first = time.perf_counter() - t0  # pool start, model load, first batch
         json.dumps(rec, ensure_ascii=False)
         statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
     secs = time.perf_counter() - t0
     if engine == "ray":
         ray.shutdown()
     n = sum(statuses.values())
-    return {"seconds": secs, "reports_per_s": n / secs, "chars_per_s": chars / secs, "statuses": statuses}
+    return {"seconds": secs, "reports_per_s": n / secs, "chars_per_s": chars / secs,
+            "first_record_seconds": first, "statuses": statuses}
 
 
-def peak_rss(cmd: list[str]) -> float:
-    """Peak resident memory (MiB) of a command's whole process tree, sampled every 50 ms."""
+# ---------------------------------------------------------------------------------------------------------------
+# memory
+
+
+def peak_rss(cmd: list[str]) -> dict[str, Any]:
+    """Run a command; its wall seconds, exit code and peak resident memory (MiB) of its whole process tree
+    (sampled every 50 ms)."""
     import psutil
 
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     ps = psutil.Process(proc.pid)
 
@@ -127,33 +335,246 @@ def peak_rss(cmd: list[str]) -> float:
 
     th = threading.Thread(target=sample)
     th.start()
-    proc.wait()
+    _, err = proc.communicate()
     th.join()
-    return peak / 2**20
+    out = {"peak_rss_mib": peak / 2**20, "seconds": time.perf_counter() - t0, "rc": proc.returncode}
+    if proc.returncode:
+        out["stderr_tail"] = err.decode("utf-8", "replace")[-500:]
+    return out
+
+
+def rss_runs(rss_n: int, seed: int, model: Path, workers: int, tmp: Path) -> dict[str, Any]:
+    """``nianbao parse`` with the model on rss_n/10 and rss_n reports: peak RSS, seconds, reports/s."""
+    runs: dict[str, Any] = {}
+    for size in sorted({max(1, rss_n // 10), rss_n}):
+        path, out = tmp / f"rss-{size}.jsonl", tmp / "rss-out.jsonl"
+        stats = make_corpus(size, seed + 1, path)
+        cmd = [sys.executable, "-m", "nianbao", "parse", str(path), "-o", str(out), "--model", str(model),
+               "--workers", str(workers), "--no-progress"]
+        r = peak_rss(cmd)
+        written = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
+        r.update(docs=size, chars=stats["chars"], records=written, reports_per_s=written / r["seconds"],
+                 chars_per_s=stats["chars"] / r["seconds"])
+        runs[str(size)] = r
+        path.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# where the time goes
+
+
+def ort_intra_op_threads(tagger: Any) -> int | None:
+    """The intra-op thread count of an ONNX tagger's session (0: ORT's default, one per physical core)."""
+    if getattr(tagger, "runtime", None) != "onnx":
+        return None
+    return tagger.backend.session.get_session_options().intra_op_num_threads
+
+
+def set_ort_threads(tagger: Any, threads: int) -> None:
+    """Remake an ONNX tagger's session with ``threads`` intra-op threads, its other options kept."""
+    if getattr(tagger, "runtime", None) != "onnx" or ort_intra_op_threads(tagger) == threads:
+        return
+    import onnxruntime as ort
+
+    from nianbao.tagger.runtime import ONNX_FILE
+
+    old = tagger.backend.session
+    opts = old.get_session_options()
+    opts.intra_op_num_threads = threads
+    tagger.backend.session = ort.InferenceSession(str(tagger.folder / ONNX_FILE), opts,
+                                                  providers=old.get_providers())
+
+
+def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
+                   profile_rules: bool = True) -> dict[str, Any]:
+    """Seconds per stage on the first ``n`` reports, in-process on one core; cProfile hot spots of the rules."""
+    import torch
+
+    items = list(islice(iter_inputs([corpus]), n))
+    pipe = Pipeline(config)
+    t = time.perf_counter()
+    tagger = pipe.tagger
+    load = time.perf_counter() - t
+    set_ort_threads(tagger, 1)  # one core
+    secs: dict[str, float] = {}
+    old_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t = time.perf_counter()
+        docs = [pipe.start(item) for item in items]
+        secs["decode+normalise"] = time.perf_counter() - t
+        live = [d for d in docs if d.status != "error"]
+        forward = _time_forward(tagger)
+        t = time.perf_counter()
+        for b in range(0, len(live), config.batch_size):
+            tagger.tag(live[b:b + config.batch_size])
+        secs["tag"] = time.perf_counter() - t
+        forward_secs = forward()
+        copies = [d.model_copy(deep=True) for d in docs] if profile_rules else []
+        t = time.perf_counter()
+        docs = [pipe.finish(d) for d in docs]
+        secs["rules"] = time.perf_counter() - t
+        t = time.perf_counter()
+        for d in docs:
+            json.dumps(d.to_record(), ensure_ascii=False)
+        secs["serialise"] = time.perf_counter() - t
+        hot: list[dict[str, Any]] = []
+        if profile_rules:
+            prof = cProfile.Profile()
+            prof.enable()
+            for d in copies:
+                pipe.finish(d)
+            prof.disable()
+            hot = hot_spots(prof, top)
+    finally:
+        torch.set_num_threads(old_threads)
+    total = sum(secs.values())
+    per = 1000 / max(1, len(items))
+    stages = {k: {"seconds": v, "share": v / total if total else 0.0, "ms_per_report": per * v}
+              for k, v in secs.items()}
+    statuses: dict[str, int] = {}
+    for d in docs:
+        statuses[d.status] = statuses.get(d.status, 0) + 1
+    out: dict[str, Any] = {"docs": len(items), "chars": sum(len(d.norm_text or "") for d in docs),
+                           "tagger": getattr(tagger, "runtime", type(tagger).__name__), "load_seconds": load,
+                           "total_seconds": total, "reports_per_s_one_core": len(items) / total if total else 0.0,
+                           "stages": stages, "statuses": statuses}
+    if forward_secs is not None:  # the network alone, and the rest of tagging (encode, stitch, decode)
+        stages["tag"].update(forward_seconds=forward_secs, forward_ms_per_report=per * forward_secs,
+                             rest_ms_per_report=per * (secs["tag"] - forward_secs))
+    if profile_rules:
+        out["rules_hot_spots"] = hot
+    return out
+
+
+def _time_forward(tagger: Any) -> Any:
+    """Time a model tagger's network calls from now on; returns a function that stops and gives the seconds
+    (None for a tagger without a network)."""
+    backend = getattr(tagger, "backend", None)
+    if backend is None:
+        return lambda: None
+    real, spent = backend.logits, [0.0]
+
+    def logits(ids: Any, mask: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return real(ids, mask)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    backend.logits = logits
+
+    def stop() -> float:
+        backend.logits = real
+        return spent[0]
+
+    return stop
+
+
+def hot_spots(prof: cProfile.Profile, top: int) -> list[dict[str, Any]]:
+    """The ``top`` functions of a profile by own time: ``file:line function``, tottime, cumtime, calls."""
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, func), (_cc, calls, tottime, cumtime, _callers) in stats.items():
+        rows.append({"function": f"{_short(file)}:{line} {func}", "tottime": tottime, "cumtime": cumtime,
+                     "calls": calls})
+    rows.sort(key=lambda r: -r["tottime"])
+    return rows[:top]
+
+
+def _short(file: str) -> str:
+    """A profile's file name, relative to the source tree or site-packages where it lies there."""
+    root = str(Path(__file__).resolve().parents[1]) + os.sep
+    if file.startswith(root):
+        return file[len(root):]
+    if "site-packages" + os.sep in file:
+        return file.split("site-packages" + os.sep, 1)[1]
+    return file
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the command
+
+
+def ratios_of(runs: dict[str, Any]) -> dict[str, float]:
+    """chars/s ratios: each pipeline to the bare model of its runtime, and ONNX model to rules-only."""
+    pairs = [("model_torch", "bare_torch"), ("model_onnx", "bare_onnx"), ("ray_model", "bare_onnx"),
+             ("model_onnx", "bare_onnx_ort_default"), ("model_onnx", "no_model")]
+    return {f"{a}/{b}": runs[a]["chars_per_s"] / runs[b]["chars_per_s"] for a, b in pairs
+            if "chars_per_s" in runs.get(a, {}) and "chars_per_s" in runs.get(b, {})}
+
+
+def targets_of(runs: dict[str, Any], ratios: dict[str, float]) -> dict[str, bool]:
+    """The release targets for the ONNX model pipeline (False where it was not measured)."""
+    rps = runs.get("model_onnx", {}).get("reports_per_s")
+    ratio = ratios.get("model_onnx/bare_onnx")
+    return {"reports_per_s_ge_10": rps is not None and rps >= TARGET_REPORTS_PER_S,
+            "ratio_ge_0_8": ratio is not None and ratio >= TARGET_RATIO}
 
 
 @app.command()
 def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          seed: int = typer.Option(7, help="Generator seed."),
-         workers: int = typer.Option(2, help="Worker processes / Ray actors."),
+         workers: int = typer.Option(2, help="Worker processes / Ray actors (and bare-model processes)."),
          model: Path = typer.Option(Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"),
-         rss_n: int = typer.Option(0, help="Also measure peak RSS on corpora of rss_n/10 and rss_n reports."),
+         rss_n: int = typer.Option(0, help="Also run `nianbao parse` with the model on rss_n/10 and rss_n reports: "
+                                   "peak RSS, reports/s."),
          skip_ray: bool = typer.Option(False, help="Leave out the Ray engine."),
+         skip_torch: bool = typer.Option(False, help="Leave out the torch runtime (bare and pipeline)."),
+         bare_1proc: bool = typer.Option(True, "--bare-1proc/--no-bare-1proc",
+                                         help="Also time the bare model in one process with --workers threads."),
+         bare_ort_default: bool = typer.Option(
+             True, "--bare-ort-default/--no-bare-ort-default",
+             help="Also time the bare ONNX model with the pipeline's own ORT thread setting (when not 1)."),
+         profile: bool = typer.Option(True, "--profile/--no-profile", help="Time each stage on a sample."),
+         profile_n: int = typer.Option(100, help="Reports in the profile sample."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Run the benchmark and print ratios against the bare model measured in the same run."""
-    tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp_dir:
+        _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc,
+               bare_ort_default, profile, profile_n, json_out)
+
+
+def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
+           skip_torch: bool, bare_1proc: bool, bare_ort_default: bool, profile: bool, profile_n: int,
+           json_out: Path | None) -> None:
+    """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
     corpus = tmp / "corpus.jsonl"
-    result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "corpus": make_corpus(n, seed, corpus)}
+    result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
+                              "model": str(model), "corpus": make_corpus(n, seed, corpus)}
     console.print(f"corpus: {result['corpus']}")
+    runtimes = ("onnx",) if skip_torch else ("torch", "onnx")
     runs: dict[str, Any] = {}
-    for rt in ("torch", "onnx"):
-        try:
-            runs[f"bare_{rt}"] = bare_forward(corpus, model, rt, threads=workers)
-        except Exception as exc:  # noqa: BLE001 - reported, not hidden
+    try:
+        plan = plan_batches(corpus, model, PipelineConfig().batch_size)
+        result["windows"] = {k: v for k, v in plan.items() if k not in ("batches", "pipeline_ort_intra_op_threads")}
+        result["windows"]["batches"] = len(plan["batches"])
+        # what a LocalEngine worker runs with (engine._init_worker(config, 1); the session as runtime.py makes it)
+        result["pipeline_threads"] = {"torch_per_worker": 1,
+                                      "ort_intra_op_per_worker": plan["pipeline_ort_intra_op_threads"]}
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        plan = None
+        for rt in runtimes:
             runs[f"bare_{rt}"] = {"error": f"{type(exc).__name__}: {exc}"}
-    plans = [("no_model", PipelineConfig(use_model=False), "local"),
-             ("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local"),
-             ("model_onnx", PipelineConfig(model_dir=model, runtime="onnx"), "local")]
+    for rt in runtimes if plan else ():
+        bare = [(f"bare_{rt}", workers, 1, 1)]
+        if bare_1proc:
+            bare.append((f"bare_{rt}_1proc", 1, workers, workers))
+        if rt == "onnx" and bare_ort_default and workers > 1 and plan["pipeline_ort_intra_op_threads"] not in (1, None):
+            bare.append(("bare_onnx_ort_default", workers, 1, None))  # threads as the pipeline's workers have
+        for name, procs, threads, ort_threads in bare:
+            try:
+                runs[name] = bare_forward(plan, model, rt, procs, threads, tmp, ort_threads)
+            except Exception as exc:  # noqa: BLE001 - reported, not hidden
+                runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            console.print(f"{name}: {_brief(runs[name])}")
+    plan = None
+    plans = [("no_model", PipelineConfig(use_model=False), "local")]
+    if not skip_torch:
+        plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local"))
+    plans.append(("model_onnx", PipelineConfig(model_dir=model, runtime="onnx"), "local"))
     if not skip_ray:
         plans.append(("ray_model", PipelineConfig(model_dir=model, runtime="auto"), "ray"))
     for name, cfg, engine in plans:
@@ -161,43 +582,107 @@ def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
             runs[name] = end_to_end(corpus, cfg, engine, workers)
         except Exception as exc:  # noqa: BLE001
             runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
-        console.print(f"{name}: {runs[name]}")
+        console.print(f"{name}: {_brief(runs[name])}")
     result["runs"] = runs
-    ratios = {}
-    for name, base in (("model_torch", "bare_torch"), ("model_onnx", "bare_onnx"), ("ray_model", "bare_onnx")):
-        if "chars_per_s" in runs.get(name, {}) and "chars_per_s" in runs.get(base, {}):
-            ratios[f"{name}/{base}"] = runs[name]["chars_per_s"] / runs[base]["chars_per_s"]
-    if "chars_per_s" in runs.get("no_model", {}) and "chars_per_s" in runs.get("model_onnx", {}):
-        ratios["model_onnx/no_model"] = runs["model_onnx"]["chars_per_s"] / runs["no_model"]["chars_per_s"]
-    result["ratios"] = ratios
-    if rss_n:
-        result["peak_rss_mib"] = {}
-        for size in (rss_n // 10, rss_n):
-            path = tmp / f"rss-{size}.jsonl"
-            make_corpus(size, seed + 1, path)
-            cmd = [sys.executable, "-m", "nianbao", "parse", str(path), "-o", str(tmp / "rss-out.jsonl"),
-                   "--no-model", "--workers", str(workers), "--no-progress"]
-            result["peak_rss_mib"][str(size)] = peak_rss(cmd)
+    result["ratios"] = ratios_of(runs)
+    result["targets"] = targets_of(runs, result["ratios"])
+    if profile and profile_n > 0:
+        result["profile"] = {}
+        for name, cfg in (("model", PipelineConfig(model_dir=model, runtime="auto")),
+                          ("no_model", PipelineConfig(use_model=False))):
+            try:
+                result["profile"][name] = profile_stages(corpus, cfg, profile_n, profile_rules=name == "model")
+            except Exception as exc:  # noqa: BLE001
+                result["profile"][name] = {"error": f"{type(exc).__name__}: {exc}"}
+    if rss_n > 0:
+        result["rss"] = rss_runs(rss_n, seed, model, workers, tmp)
+        result["peak_rss_mib"] = {k: v["peak_rss_mib"] for k, v in result["rss"].items()}
+        sizes = sorted(result["rss"], key=int)
+        small, big = result["rss"][sizes[0]]["peak_rss_mib"], result["rss"][sizes[-1]]["peak_rss_mib"]
+        result["peak_rss_growth"] = big / small if small else None
     _print(result)
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+def _brief(r: dict[str, Any]) -> str:
+    if "error" in r:
+        return f"[red]{r['error']}[/red]"
+    return f"{r['reports_per_s']:.2f} reports/s, {r['chars_per_s']:,.0f} chars/s in {r['seconds']:.1f} s"
 
 
 def _print(result: dict[str, Any]) -> None:
-    table = Table(title=f"nianbao {result['nianbao']} throughput ({result['workers']} workers)")
-    for col in ("run", "reports/s", "chars/s", "seconds"):
+    m = result["machine"]
+    table = Table(title=f"nianbao {result['nianbao']} throughput ({result['workers']} workers, "
+                        f"{m['usable_cpus']} CPUs, {result['corpus']['docs']} reports)")
+    for col in ("run", "reports/s", "chars/s", "seconds", "note"):
         table.add_column(col)
     for name, r in result["runs"].items():
         if "error" in r:
-            table.add_row(name, "-", "-", r["error"][:60])
+            table.add_row(name, "-", "-", "-", r["error"][:60])
+            continue
+        if name.startswith("bare_"):
+            note = f"{r['procs']} proc x {r['torch_threads']} torch thr"
+            if "ort_intra_op_threads" in r:
+                note += f", ORT intra-op {r['ort_intra_op_threads'] or 'default'}"
         else:
-            table.add_row(name, f"{r['reports_per_s']:.1f}", f"{r['chars_per_s']:,.0f}", f"{r['seconds']:.1f}")
+            note = ", ".join(f"{k} {v}" for k, v in r.get("statuses", {}).items())
+            if r.get("first_record_seconds") is not None:
+                note += f"; 1st record {r['first_record_seconds']:.1f} s"
+        table.add_row(name, f"{r['reports_per_s']:.2f}", f"{r['chars_per_s']:,.0f}", f"{r['seconds']:.1f}", note)
     console.print(table)
     for k, v in result["ratios"].items():
         console.print(f"ratio {k} = {v:.2f}")
-    if "peak_rss_mib" in result:
-        console.print(f"peak RSS (MiB) by corpus size: {result['peak_rss_mib']}")
+    ort = result.get("pipeline_threads", {}).get("ort_intra_op_per_worker")
+    if ort == 0 and result["workers"] > 1:
+        console.print(f"[yellow]note:[/yellow] the pipeline's ONNX sessions use ORT's default intra-op threads "
+                      f"(one per physical core) in each of {result['workers']} workers: oversubscribed; "
+                      "bare_onnx_ort_default is the bare model run that way, bare_onnx with 1 thread per process")
+    t = result["targets"]
+    console.print("targets (model_onnx): "
+                  + ", ".join(f"{k} {'[green]yes[/green]' if v else '[red]NO[/red]'}" for k, v in t.items()))
+    if "profile" in result:
+        _print_profile(result["profile"])
+    if "rss" in result:
+        for size, r in result["rss"].items():
+            console.print(f"parse --model, {size} reports: peak RSS {r['peak_rss_mib']:.0f} MiB, "
+                          f"{r['reports_per_s']:.2f} reports/s in {r['seconds']:.1f} s (rc {r['rc']})")
+        if result.get("peak_rss_growth") is not None:
+            console.print(f"peak RSS growth (largest / smallest corpus) = {result['peak_rss_growth']:.2f}")
+
+
+def _print_profile(prof: dict[str, Any]) -> None:
+    names = [k for k, v in prof.items() if "stages" in v]
+    for k, v in prof.items():
+        if "error" in v:
+            console.print(f"profile {k}: [red]{v['error']}[/red]")
+    if not names:
+        return
+    table = Table(title="where the time goes (one core, in-process; ms per report, share)")
+    table.add_column("stage")
+    for k in names:
+        table.add_column(f"{k} ({prof[k]['tagger']}, {prof[k]['docs']} reports)")
+    stages = list(dict.fromkeys(s for k in names for s in prof[k]["stages"]))
+    for s in stages:
+        cells = []
+        for k in names:
+            st = prof[k]["stages"].get(s)
+            cells.append(f"{st['ms_per_report']:.1f} ms  {100 * st['share']:.0f}%" if st else "-")
+        table.add_row(s, *cells)
+    table.add_row("total", *(f"{1000 * prof[k]['total_seconds'] / max(1, prof[k]['docs']):.1f} ms  "
+                             f"({prof[k]['reports_per_s_one_core']:.2f} reports/s)" for k in names))
+    console.print(table)
+    tag = prof.get("model", {}).get("stages", {}).get("tag", {})
+    if "forward_ms_per_report" in tag:
+        console.print(f"model tag stage: network {tag['forward_ms_per_report']:.1f} ms/report, rest of tagging "
+                      f"(encode, stitch, softmax, decode) {tag['rest_ms_per_report']:.1f} ms/report")
+    hot = prof.get("model", {}).get("rules_hot_spots") or []
+    if hot:
+        console.print("rules stage hot spots (tottime):")
+        for h in hot[:8]:
+            console.print(f"  {h['tottime']:7.3f} s  {h['calls']:>8}  {h['function']}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class PipelineConfig(BaseModel):
     model_dir: Path | None = None  # None + use_model -> the shipped default model
     use_model: bool = True  # False = --no-model (rules-only reader)
     runtime: str = "auto"  # auto | torch | onnx
+    threads: int = 0  # CPU threads of the model runtime per process (0: the library default)
     batch_size: int = 8
     max_bytes: int = MAX_INPUT_BYTES
     fail_fast: bool = False

@@ -50,7 +50,7 @@ def _init_worker(config: PipelineConfig, threads: int) -> None:
         torch.set_num_threads(threads)
     except ImportError:  # pragma: no cover - torch is a dependency
         pass
-    _PIPELINE = Pipeline(config)
+    _PIPELINE = Pipeline(config.model_copy(update={"threads": threads}))
 
 
 def _process_chunk(items: list[InputItem]) -> list[dict[str, Any]]:

@@ -55,7 +55,7 @@ class ParseActor:
         import torch
 
         torch.set_num_threads(1)
-        self.pipeline = Pipeline(config)
+        self.pipeline = Pipeline(config.model_copy(update={"threads": 1}))
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         """Parse one batch of serialised inputs into JSON records (same order)."""

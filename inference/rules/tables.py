@@ -376,7 +376,8 @@ def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
         p = float(probs[slot.start, label2id["B-BLANK"]])
         return p, p
     b, i = label2id["B-VAL"], label2id["I-VAL"]
-    tag = sum(float(probs[k, b]) + float(probs[k, i]) for k in range(slot.start, slot.end)) / (slot.end - slot.start)
+    window = probs[slot.start:slot.end]
+    tag = float(window[:, b].sum() + window[:, i].sum()) / (slot.end - slot.start)
     return tag, float(probs[slot.start, b])
 
 

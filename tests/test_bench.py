@@ -1,0 +1,97 @@
+"""The throughput benchmark: one tiny run end to end, and the bare model's batches are the pipeline's batches."""
+
+from __future__ import annotations
+
+import doctest
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from nianbao.batch.engine import chunked
+from nianbao.evaluation import bench_pipeline
+from nianbao.evaluation.bench_pipeline import app, make_corpus, plan_batches
+from nianbao.inputs import iter_inputs
+from nianbao.pipeline import Pipeline, PipelineConfig
+
+MODEL = Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"
+
+needs_model = pytest.mark.skipif(not (MODEL / "model.onnx").is_file(), reason=f"shipped model not at {MODEL}")
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(bench_pipeline).failed == 0
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    path = tmp_path_factory.mktemp("bench") / "corpus.jsonl"
+    return path, make_corpus(5, 11, path)
+
+
+def test_corpus_stats(corpus: tuple[Path, dict]) -> None:
+    path, stats = corpus
+    lengths = sorted(len(json.loads(line)["text"]) for line in path.open(encoding="utf-8"))
+    assert stats["docs"] == len(lengths) == 5 and stats["chars"] == sum(lengths)
+    assert stats["min"] == lengths[0] <= stats["p10"] <= stats["median"] <= stats["p90"] <= stats["max"] == lengths[-1]
+    assert stats["min"] <= stats["mean"] <= stats["max"]
+
+
+@needs_model
+def test_bare_batches_are_the_pipelines(corpus: tuple[Path, dict]) -> None:
+    """The ceiling runs exactly the forward passes the pipeline makes (same windows, same packing)."""
+    path, _ = corpus
+    batch_size = 2  # several chunks from 5 documents, the last one short
+    plan = plan_batches(path, MODEL, batch_size)
+    pipe = Pipeline(PipelineConfig(model_dir=MODEL, runtime="onnx"))
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    backend = pipe.tagger.backend
+    real = backend.logits
+
+    def spy(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        seen.append((ids.copy(), mask.copy()))
+        return real(ids, mask)
+
+    backend.logits = spy
+    for chunk in chunked(iter_inputs([path]), batch_size):
+        pipe.process_batch(chunk)
+    assert len(seen) == len(plan["batches"]) > 0
+    for (ids, mask), (pids, pmask) in zip(seen, plan["batches"], strict=True):
+        assert np.array_equal(ids, pids.astype(np.int64)) and np.array_equal(mask, pmask.astype(np.int64))
+    assert plan["windows"] == sum(len(m) for m, _ in seen)
+
+
+@needs_model
+def test_bench_tiny_run(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    res = CliRunner().invoke(app, ["--n", "6", "--workers", "2", "--skip-ray", "--skip-torch", "--rss-n", "0",
+                                   "--profile-n", "4", "--model", str(MODEL), "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    r = json.loads(out.read_text(encoding="utf-8"))
+    assert r["corpus"]["docs"] == 6 and {"p10", "p90", "mean"} <= r["corpus"].keys()
+    assert r["machine"]["cpu_count"] and r["machine"]["platform"]
+    runs = r["runs"]
+    for name in ("bare_onnx", "bare_onnx_1proc", "model_onnx", "no_model"):
+        assert "error" not in runs[name], runs[name]
+        assert runs[name]["reports_per_s"] > 0 and runs[name]["chars_per_s"] > 0
+    assert runs["bare_onnx"]["procs"] == 2 and runs["bare_onnx"]["torch_threads"] == 1
+    assert runs["bare_onnx"]["ort_intra_op_threads"] == 1
+    assert r["pipeline_threads"]["torch_per_worker"] == 1
+    assert runs["bare_onnx_1proc"]["procs"] == 1
+    assert runs["bare_onnx"]["runtime"] == "onnx" and runs["bare_onnx"]["windows"] == r["windows"]["windows"]
+    assert sum(runs["model_onnx"]["statuses"].values()) == 6 and "error" not in runs["model_onnx"]["statuses"]
+    assert {"model_onnx/bare_onnx", "model_onnx/no_model"} <= r["ratios"].keys()
+    assert all(v > 0 for v in r["ratios"].values())
+    assert set(r["targets"]) == {"reports_per_s_ge_10", "ratio_ge_0_8"}
+    assert all(isinstance(v, bool) for v in r["targets"].values())
+    for name in ("model", "no_model"):
+        prof = r["profile"][name]
+        assert prof["docs"] == 4
+        assert set(prof["stages"]) == {"decode+normalise", "tag", "rules", "serialise"}
+        assert all(s["seconds"] > 0 and s["ms_per_report"] > 0 for s in prof["stages"].values())
+        assert abs(sum(s["share"] for s in prof["stages"].values()) - 1) < 1e-6
+    hot = r["profile"]["model"]["rules_hot_spots"]
+    assert 0 < len(hot) <= 15 and all(h["tottime"] >= 0 and h["calls"] > 0 for h in hot)
+    assert "ratio model_onnx/bare_onnx" in res.output
