@@ -22,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 
 from nianbao.document import TagSpan
+from nianbao.labels.catalogue import SECTION_NUMERALS
 from nianbao.labels.tags import LABELS, bio_to_spans
 
 MIN_HEADING = 4
 MERGE_GAP = 2
 MAX_TAIL = 30
 SENTENCE_ENDS = "。；;！!？?"
-NUMERALS = "一二三四五六"
+HEADING_NUMBERS = frozenset(n + "、" for n in SECTION_NUMERALS)
 LINE_DECOR = " \t\u3000\xa0#*>-•·"
 BLOCK_ENDS = "。；;：:！!？?)）】」』\"”"
 
@@ -49,21 +50,33 @@ def argmax_spans(probs: np.ndarray) -> list[TagSpan]:
     return [TagSpan(start=s, end=e, tag=t, score=float(best_p[s:e].mean())) for s, e, t in bio_to_spans(labels)]
 
 
+def _before(text: str, pos: int) -> int:
+    """Index of the last character before ``pos`` that is not line decoration (-1 at the text's start)."""
+    i = pos - 1
+    while i >= 0 and text[i] in LINE_DECOR:
+        i -= 1
+    return i
+
+
+def opens_line(text: str, pos: int) -> bool:
+    """Whether only decoration stands between the line start and ``pos``."""
+    i = _before(text, pos)
+    return i < 0 or text[i] in "\n\r"
+
+
 def starts_block(text: str, pos: int) -> bool:
     """Whether ``pos`` begins a block: line start (after decoration), or after a sentence end or a digit.
 
     >>> starts_block("## 一、总体情况", 3), starts_block("实现了“一般事项", 4), starts_block("收费0三、收到", 3)
     (True, False, True)
     """
-    i = pos - 1
-    while i >= 0 and text[i] in LINE_DECOR:
-        i -= 1
-    if i < 0 or text[i] in "\n\r":
+    if opens_line(text, pos):
         return True
+    i = _before(text, pos)
     if text[i] in BLOCK_ENDS or (i < pos - 1 and text[i] == "|"):
         return True
     # text whose line breaks were lost: a numbered heading right after a table's last number
-    return text[i].isdigit() and text[pos:pos + 2] in {n + "、" for n in NUMERALS}
+    return text[i].isdigit() and text[pos:pos + 2] in HEADING_NUMBERS
 
 
 def line_tail(text: str, end: int) -> int:
@@ -78,14 +91,6 @@ def line_tail(text: str, end: int) -> int:
     if not rest or len(rest) > MAX_TAIL or any(c in SENTENCE_ENDS for c in rest):
         return end
     return end + len(rest)
-
-
-def opens_line(text: str, pos: int) -> bool:
-    """Whether only decoration stands between the line start and ``pos``."""
-    i = pos - 1
-    while i >= 0 and text[i] in LINE_DECOR:
-        i -= 1
-    return i < 0 or text[i] in "\n\r"
 
 
 def constrain_sections(text: str, spans: list[TagSpan]) -> list[TagSpan]:
