@@ -15,9 +15,7 @@ it measures, in the same run:
   ``Pipeline(config).tagger``) with 1 ONNX Runtime intra-op thread, each running
   its share of the pre-packed batches, timed from a barrier after all have loaded
   (and run one warm-up batch) to the last one finishing (``bare_<runtime>``); for
-  reference, one process with ``--workers`` threads (``bare_<runtime>_1proc``),
-  and, where the pipeline's own ONNX sessions do not limit their threads, the
-  bare model run that way too (``bare_onnx_ort_default``);
+  reference, one process with ``--workers`` threads (``bare_<runtime>_1proc``);
 * end-to-end reports/s and chars/s for ``--no-model``, model (torch), model
   (ONNX) and ``--engine ray`` (records consumed and serialised as the CLI does;
   the time includes starting the worker pool and loading the model);
@@ -174,21 +172,16 @@ def split_shares(batches: list[tuple[Any, Any]], procs: int) -> list[list[int]]:
     return [sorted(s) for s in shares]
 
 
-def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: int, ort_threads: int | None,
-                 barrier: Any, results: Any) -> None:
-    """One bare-model process: set up like a ``LocalEngine`` worker, load, warm up, wait, run its share.
-
-    ``ort_threads``: ONNX Runtime intra-op threads (None: whatever the pipeline's session has).
-    """
+def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: int, barrier: Any,
+                 results: Any) -> None:
+    """One bare-model process: set up like a ``LocalEngine`` worker, load, warm up, wait, run its share."""
     try:
         import numpy as np
         import torch
 
         torch.set_num_threads(threads)  # as nianbao.batch.engine._init_worker
         t_load = time.perf_counter()
-        tagger = Pipeline(PipelineConfig(model_dir=Path(model_dir), runtime=runtime)).tagger
-        if ort_threads is not None:
-            set_ort_threads(tagger, ort_threads)
+        tagger = Pipeline(PipelineConfig(model_dir=Path(model_dir), runtime=runtime, threads=threads)).tagger
         with np.load(share) as z:
             batches = [(z[f"ids{i}"].astype(np.int64), z[f"mask{i}"].astype(np.int64))
                        for i in range(len(z.files) // 2)]
@@ -218,18 +211,15 @@ def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: i
 
 
 def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int, threads: int,
-                 tmp: Path, ort_threads: int | None = -1, timeout: float = 3600.0) -> dict[str, Any]:
+                 tmp: Path, timeout: float = 3600.0) -> dict[str, Any]:
     """The ceiling: the plan's batches through the network only, in ``procs`` spawned processes of
-    ``threads`` torch threads and ``ort_threads`` ONNX Runtime intra-op threads (-1: same as ``threads``;
-    None: as the pipeline's session is made)."""
+    ``threads`` threads each (torch and ONNX Runtime intra-op)."""
     import multiprocessing as mp
     import queue
 
     import numpy as np
 
     ctx = mp.get_context("spawn")
-    if ort_threads == -1:
-        ort_threads = threads
     batches = plan["batches"]
     shares = split_shares(batches, procs)
     paths = []
@@ -240,7 +230,7 @@ def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int
         paths.append(path)
     barrier, results = ctx.Barrier(procs), ctx.Queue()
     workers = [ctx.Process(target=_bare_worker, args=(p, str(paths[p]), str(model_dir), runtime, threads,
-                                                      ort_threads, barrier, results), daemon=True) for p in range(procs)]
+                                                      barrier, results), daemon=True) for p in range(procs)]
     for w in workers:
         w.start()
     got: dict[int, dict[str, Any]] = {}
@@ -272,7 +262,7 @@ def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int
            "load_seconds": max(r["load_seconds"] for r in got.values()),
            "busy_seconds": [round(got[p]["end"] - got[p]["start"], 3) for p in range(procs)]}
     if "ort_intra_op_threads" in one:
-        out["ort_intra_op_threads"] = one["ort_intra_op_threads"]  # 0 = ORT's default (one per physical core)
+        out["ort_intra_op_threads"] = one["ort_intra_op_threads"]
     return out
 
 
@@ -372,32 +362,16 @@ def ort_intra_op_threads(tagger: Any) -> int | None:
     return tagger.backend.session.get_session_options().intra_op_num_threads
 
 
-def set_ort_threads(tagger: Any, threads: int) -> None:
-    """Remake an ONNX tagger's session with ``threads`` intra-op threads, its other options kept."""
-    if getattr(tagger, "runtime", None) != "onnx" or ort_intra_op_threads(tagger) == threads:
-        return
-    import onnxruntime as ort
-
-    from nianbao.tagger.runtime import ONNX_FILE
-
-    old = tagger.backend.session
-    opts = old.get_session_options()
-    opts.intra_op_num_threads = threads
-    tagger.backend.session = ort.InferenceSession(str(tagger.folder / ONNX_FILE), opts,
-                                                  providers=old.get_providers())
-
-
 def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
                    profile_rules: bool = True) -> dict[str, Any]:
     """Seconds per stage on the first ``n`` reports, in-process on one core; cProfile hot spots of the rules."""
     import torch
 
     items = list(islice(iter_inputs([corpus]), n))
-    pipe = Pipeline(config)
+    pipe = Pipeline(config.model_copy(update={"threads": 1}))  # one core
     t = time.perf_counter()
     tagger = pipe.tagger
     load = time.perf_counter() - t
-    set_ort_threads(tagger, 1)  # one core
     secs: dict[str, float] = {}
     old_threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -501,7 +475,7 @@ def _short(file: str) -> str:
 def ratios_of(runs: dict[str, Any]) -> dict[str, float]:
     """chars/s ratios: each pipeline to the bare model of its runtime, and ONNX model to rules-only."""
     pairs = [("model_torch", "bare_torch"), ("model_onnx", "bare_onnx"), ("ray_model", "bare_onnx"),
-             ("model_onnx", "bare_onnx_ort_default"), ("model_onnx", "no_model")]
+             ("model_onnx", "no_model")]
     return {f"{a}/{b}": runs[a]["chars_per_s"] / runs[b]["chars_per_s"] for a, b in pairs
             if "chars_per_s" in runs.get(a, {}) and "chars_per_s" in runs.get(b, {})}
 
@@ -525,21 +499,17 @@ def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          skip_torch: bool = typer.Option(False, help="Leave out the torch runtime (bare and pipeline)."),
          bare_1proc: bool = typer.Option(True, "--bare-1proc/--no-bare-1proc",
                                          help="Also time the bare model in one process with --workers threads."),
-         bare_ort_default: bool = typer.Option(
-             True, "--bare-ort-default/--no-bare-ort-default",
-             help="Also time the bare ONNX model with the pipeline's own ORT thread setting (when not 1)."),
          profile: bool = typer.Option(True, "--profile/--no-profile", help="Time each stage on a sample."),
          profile_n: int = typer.Option(100, help="Reports in the profile sample."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Run the benchmark and print ratios against the bare model measured in the same run."""
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp_dir:
-        _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc,
-               bare_ort_default, profile, profile_n, json_out)
+        _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc, profile,
+               profile_n, json_out)
 
 
 def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
-           skip_torch: bool, bare_1proc: bool, bare_ort_default: bool, profile: bool, profile_n: int,
-           json_out: Path | None) -> None:
+           skip_torch: bool, bare_1proc: bool, profile: bool, profile_n: int, json_out: Path | None) -> None:
     """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
     corpus = tmp / "corpus.jsonl"
     result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
@@ -559,14 +529,12 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         for rt in runtimes:
             runs[f"bare_{rt}"] = {"error": f"{type(exc).__name__}: {exc}"}
     for rt in runtimes if plan else ():
-        bare = [(f"bare_{rt}", workers, 1, 1)]
+        bare = [(f"bare_{rt}", workers, 1)]
         if bare_1proc:
-            bare.append((f"bare_{rt}_1proc", 1, workers, workers))
-        if rt == "onnx" and bare_ort_default and workers > 1 and plan["pipeline_ort_intra_op_threads"] not in (1, None):
-            bare.append(("bare_onnx_ort_default", workers, 1, None))  # threads as the pipeline's workers have
-        for name, procs, threads, ort_threads in bare:
+            bare.append((f"bare_{rt}_1proc", 1, workers))
+        for name, procs, threads in bare:
             try:
-                runs[name] = bare_forward(plan, model, rt, procs, threads, tmp, ort_threads)
+                runs[name] = bare_forward(plan, model, rt, procs, threads, tmp)
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
             console.print(f"{name}: {_brief(runs[name])}")
@@ -635,11 +603,6 @@ def _print(result: dict[str, Any]) -> None:
     console.print(table)
     for k, v in result["ratios"].items():
         console.print(f"ratio {k} = {v:.2f}")
-    ort = result.get("pipeline_threads", {}).get("ort_intra_op_per_worker")
-    if ort == 0 and result["workers"] > 1:
-        console.print(f"[yellow]note:[/yellow] the pipeline's ONNX sessions use ORT's default intra-op threads "
-                      f"(one per physical core) in each of {result['workers']} workers: oversubscribed; "
-                      "bare_onnx_ort_default is the bare model run that way, bare_onnx with 1 thread per process")
     t = result["targets"]
     console.print("targets (model_onnx): "
                   + ", ".join(f"{k} {'[green]yes[/green]' if v else '[red]NO[/red]'}" for k, v in t.items()))
