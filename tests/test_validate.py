@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.document import Document, FieldValue
+from nianbao.document import Document, FieldValue, Flag
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, T3_COLS, t3_rows
 from nianbao.rules.confidence import (
     FEATURES,
@@ -73,6 +73,53 @@ def test_table4_group_total() -> None:
     doc.fields["t4.suit_direct.pending"] = FieldValue(value=1)
     (flag,) = validate(doc).flags
     assert flag.code == "invariant.t4_total" and "t4.suit_direct.total" in flag.fields
+
+
+def _balance_break() -> tuple[Document, dict[str, Evidence]]:
+    """One application counted both as processed and as carried forward: balance breaks in two columns,
+    every row still adds up (a report's own arithmetic, as real reports print it)."""
+    doc = Document(template="v2021")
+    doc.fields = consistent_t3()
+    for c in ("natural_person", "total"):
+        doc.fields[f"t3.carried_forward.{c}"] = FieldValue(value=3)
+    return doc, {f: Evidence(kind="cell", agree=True, model=True) for f in doc.fields}
+
+
+def test_a_break_read_for_sure_names_the_identitys_left_side() -> None:
+    doc, evidence = _balance_break()
+    evidence["t3.carried_over.total"].kind = "split"  # the only cut of a glued run is as plain as a cell
+    flags = validate(doc, evidence).flags
+    assert [(f.code, f.fields) for f in flags] == [
+        ("invariant.balance", [f"t3.new_received.{c}", f"t3.carried_over.{c}"]) for c in ("natural_person", "total")]
+    assert "t3.carried_forward.total" in flags[1].message and "report's own figures" in flags[1].message
+
+
+@pytest.mark.parametrize("doubt", ["split", "disagree", "rescued", "stream", "other_flag", "row_total", "no_evidence"])
+def test_a_break_with_any_doubt_names_every_field(doubt: str) -> None:
+    doc, evidence = _balance_break()
+    f = "t3.carried_forward.natural_person"
+    if doubt == "split":  # a glued run that had several cuts
+        evidence[f].kind, evidence[f].alternatives = "split", 3
+    elif doubt in ("disagree", "rescued", "stream"):
+        setattr(evidence[f], {"disagree": "agree"}.get(doubt, doubt), doubt != "disagree")
+    elif doubt == "other_flag":
+        doc.flags.append(Flag(code="split.ambiguous", fields=["t3.granted.commercial"]))
+    elif doubt == "row_total":
+        doc.fields["t3.granted.commercial"] = FieldValue(value=4)
+    else:
+        del evidence[f]
+    flag = next(x for x in validate(doc, evidence).flags if x.code == "invariant.balance" and f in x.fields)
+    assert len(flag.fields) == 4
+
+
+def test_table4_breaks_always_name_every_field() -> None:
+    """Table 4's cells carry no row labels: a reading by position is never sure enough to name the total only."""
+    doc = Document(template="v2021")
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    doc.fields = {f"t4.review.{c}": FieldValue(value=v) for c, v in zip(cols, [10, 1, 0, 0, 0], strict=True)}
+    evidence = {f: Evidence(kind="cell", agree=True, model=True) for f in doc.fields}
+    (flag,) = validate(doc, evidence).flags
+    assert set(flag.fields) == set(doc.fields)
 
 
 def test_an_identity_with_a_missing_field_is_not_checked() -> None:
@@ -219,3 +266,23 @@ def test_an_agreeing_reading_is_recorded_and_a_tie_is_flagged() -> None:
     cross_read(swapped, build(swapped))
     assert {f.code for f in swapped.flags} <= {"crosscheck.tagger_reader", "split.ambiguous", "table.blank_inferred"}
     assert swapped.flags
+
+
+def test_a_row_only_the_model_read_is_not_disputed() -> None:
+    """The reader misses a damaged row label the model tagged: no second reading, so no flag and no agreement."""
+    from nianbao.rules.crossread import cross_read, reader_document
+    from nianbao.rules.tables import build
+
+    text = TSV_T2 + "行政规范x文件\t4\t5\t6\n"  # a damaged label the reader's lexicon does not take
+    spans = [("SEC", "二、主动公开政府信息情况"), ("TTL", "第二十条第(一)项"), ("COL", "本年制发件数"), ("COL", "本年废止件数"),
+             ("COL", "现行有效件数"), ("ROW", "规章"), ("VAL", "1"), ("VAL", "2"), ("VAL", "3"),
+             ("ROW", "行政规范x文件"), ("VAL", "4"), ("VAL", "5"), ("VAL", "6")]
+    doc = _model_tagged(text, spans)
+    twin = reader_document(doc)
+    build(twin)
+    assert "t2.normative_docs.issued" not in twin.fields  # the situation under test
+    built = cross_read(doc, build(doc))
+    assert doc.fields["t2.normative_docs.issued"].value == 4
+    assert not any(f.code == "crosscheck.tagger_reader" for f in doc.flags)
+    assert built.evidence["t2.normative_docs.issued"].agree is None
+    assert built.evidence["t2.regulations.issued"].agree is True

@@ -35,7 +35,7 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
         doc.status = "not_a_report"
         return doc, None
     evidence = cross_read(doc, build(doc), enabled=cross_read_tables)
-    doc = validate(doc)
+    doc = validate(doc, evidence.evidence)
     doc = crosscheck(doc)
     return doc, evidence
 

@@ -6,8 +6,10 @@ well and the tables are rebuilt from both tag sets. Per table:
 - both readings agree: the model's reading stands, and every field records the agreement;
 - they differ: the reading with fewer problems (broken identities, undecided cuts, unreadable or
   overfull rows, fields the other reading has and it lacks) is kept; where both have as many, the
-  model's reading is kept and every field the two disagree on is flagged
-  ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently.
+  model's reading is kept and every field the two read differently is flagged
+  ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently. A field
+  only the model read (a row whose label the reader missed) has no second reading: it is not
+  flagged for that, and its evidence records no agreement.
 
 Switch it off per run with ``PipelineConfig(cross_read=False)`` / ``nianbao parse --no-cross-read``
 (then the model's tags alone are read: the ablation that shows what the model earns by itself).
@@ -64,9 +66,8 @@ def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableB
             _take(doc, twin, table, built, twin_built)
             continue
         diff = [f for f in mine if f in theirs and not _same(mine[f].value, theirs[f].value)]
-        diff += [f for f in mine if f not in theirs]
-        for f in mine:
-            built.evidence[f].agree = f not in diff
+        for f in mine:  # a field the reader has no reading of (its row label escaped it) is not disputed
+            built.evidence[f].agree = (f not in diff) if f in theirs else None
         if diff:
             doc.flags.append(Flag(code="crosscheck.tagger_reader", fields=diff,
                                   alternatives=[{f: theirs[f].value for f in diff if f in theirs}],

@@ -43,6 +43,7 @@ from nianbao.rules.separators import (
     space_aligned,
     trim_padding,
 )
+from nianbao.rules.stream import stream_reading, violations
 from nianbao.rules.values import parse_cell, to_number
 
 CONFIDENT = 0.95  # posterior a split needs to stand without a flag
@@ -63,6 +64,7 @@ class Evidence:
     rescued: bool = False  # read from text the tagger left untagged
     model: bool = False  # a tagger model (not the rules-only reader) tagged the document
     agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
+    stream: bool = False  # placed by its position in a value stream (``rules.stream``), not by a row label
 
 
 @dataclass
@@ -82,6 +84,7 @@ class _Row:
     units: list[str | None]
     note: str | None = None  # table.extra_values | table.unreadable_row
     rescued: bool = False  # its values were read from text the tagger left untagged
+    stream: bool = False  # placed by its position in table 3's value stream
 
 
 # ----------------------------------------------------------------- stage
@@ -104,6 +107,8 @@ def build(doc: Document) -> TableBuild:
         if not evs:
             continue
         rows = fn(doc, evs, starts)
+        if table == "t3":
+            rows = _t3_stream(doc, evs, starts, rows) or rows
         if not rows:
             continue
         identities = _t3_identities(rows) if table == "t3" else []
@@ -201,6 +206,44 @@ def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
         out.append(_Row([f"t3.{r.key}.{c}" for c in cols], r, cands, [None] * len(cols), note,
                         any(e.rescued for e in r.items)))
     return _mark_unplaced(out, orphans)
+
+
+def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_Row]) -> list[_Row] | None:
+    """Table 3 read as a value stream (``rules.stream``) where that breaks fewer identities than the rows
+    read by their labels; None to keep the label reading."""
+    cols = t3_columns(evs)
+    found = [r.label.key for r in rows if r.label is not None and r.label.key]
+    reading = stream_reading(doc.norm_text, evs, found, cols)
+    if reading is None or reading.violations >= _problems(rows, reading.keys):
+        return None
+    n = len(cols)
+    total = cols.index("total")
+    sums = [(total, tuple(cols.index(c) for c in T3_APPLICANT_COLS))]
+    printed = {r.label.key: r.label for r in rows if r.label is not None}
+    out = []
+    for key, cells in zip(reading.keys, reading.cells, strict=True):
+        cands, note = _candidates(doc, None, cells, n, sums, [ColRule()] * n, starts)
+        out.append(_Row([f"t3.{key}.{c}" for c in cols], printed.get(key), cands, [None] * n, note, stream=True))
+    if reading.disputed:
+        doc.flags.append(Flag(code="table.stream_ambiguous", fields=list(reading.disputed),
+                              alternatives=[{f: alts[0] for f, alts in reading.disputed.items()}],
+                              message="the values are printed one per line without their labels and more than one "
+                                      "order of rows and columns fits the table's sums; check these cells"))
+    return out
+
+
+def _problems(rows: list[_Row], keys: list[str]) -> int:
+    """Broken identities of the rows' most probable readings, plus rows read in part or not at all, plus
+    rows of ``keys`` the reading lacks."""
+    values: dict[str, float | int | None] = {}
+    problems = sum(1 for k in keys if f"t3.{k}.total" not in {r.fids[-1] for r in rows}
+                   and not any(f.startswith(f"t3.{k}.") for r in rows for f in r.fids))
+    for r in rows:
+        if not r.cands or r.note:
+            problems += 1
+        if r.cands:
+            values.update({fid: _value_of(r, 0, j) for j, fid in enumerate(r.fids)})
+    return problems + violations(values)
 
 
 def _mark_unplaced(rows: list[_Row], orphans: list[Event]) -> list[_Row]:
@@ -304,7 +347,8 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
             fv = _field_value(slot, r.units[j], fid)
             doc.fields[fid] = fv
             ev = Evidence(kind=_kind(slot, fv), label_score=label_score, alternatives=len(r.cands),
-                          posterior=posterior.get(fid, 1.0), rescued=r.rescued, model=probs is not None)
+                          posterior=posterior.get(fid, 1.0), rescued=r.rescued, model=probs is not None,
+                          stream=r.stream)
             ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
             out.evidence[fid] = ev
             table_obj.cells.append(_cell(table, k + 1, j + 1, slot.text or "", fv.norm_span[0], fv.norm_span[1], fid))
