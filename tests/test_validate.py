@@ -112,14 +112,18 @@ def test_a_break_with_any_doubt_names_every_field(doubt: str) -> None:
     assert len(flag.fields) == 4
 
 
-def test_table4_breaks_always_name_every_field() -> None:
-    """Table 4's cells carry no row labels: a reading by position is never sure enough to name the total only."""
-    doc = Document(template="v2021")
+@pytest.mark.parametrize(("sep", "sure"), [("\t", True), ("\n", False)])
+def test_a_table4_break_is_the_reports_own_only_when_printed_on_one_line(sep: str, sure: bool) -> None:
+    """Cells on one printed line keep their order; one value per line (plain pdftotext) may not."""
     cols = ["upheld", "corrected", "other", "pending", "total"]
-    doc.fields = {f"t4.review.{c}": FieldValue(value=v) for c, v in zip(cols, [10, 1, 0, 0, 0], strict=True)}
+    text = sep.join(["10", "1", "0", "0", "0"])
+    starts = [0, 3, 5, 7, 9]
+    doc = Document(template="v2021", text=text, norm_text=text)
+    doc.fields = {f"t4.review.{c}": FieldValue(value=int(text[a:a + 2].strip()), norm_span=(a, a + (2 if a == 0 else 1)))
+                  for c, a in zip(cols, starts, strict=True)}
     evidence = {f: Evidence(kind="cell", agree=True, model=True) for f in doc.fields}
     (flag,) = validate(doc, evidence).flags
-    assert set(flag.fields) == set(doc.fields)
+    assert flag.fields == (["t4.review.total"] if sure else [f"t4.review.{c}" for c in ["total", *cols[:4]]])
 
 
 def test_an_identity_with_a_missing_field_is_not_checked() -> None:
@@ -286,3 +290,29 @@ def test_a_row_only_the_model_read_is_not_disputed() -> None:
     assert not any(f.code == "crosscheck.tagger_reader" for f in doc.flags)
     assert built.evidence["t2.normative_docs.issued"].agree is None
     assert built.evidence["t2.regulations.issued"].agree is True
+
+
+@pytest.mark.parametrize("sure", [True, False])
+def test_a_cut_no_sum_pins_stands_unflagged_only_when_the_model_is_sure(sure: bool) -> None:
+    """Table 2 has no sums: ``1023`` may be 10|2|3 or 1|0|23; the model's per-digit start probabilities decide,
+    and a decision below ``SURE_CUT`` is flagged ``split.unpinned`` with the other cut."""
+    from nianbao.labels.tags import label2id
+    from nianbao.rules.tables import build
+
+    text = TSV_T2.replace("1\t2\t3", "1023")
+    doc = _model_tagged(text, [("SEC", "二、主动公开政府信息情况"), ("TTL", "第二十条第(一)项"), ("COL", "本年制发件数"),
+                               ("COL", "本年废止件数"), ("COL", "现行有效件数"), ("ROW", "规章"), ("VAL", "1023")])
+    at = text.index("1023")
+    b, i = label2id["B-VAL"], label2id["I-VAL"]
+    for k, start in enumerate([True, False, True, True]):  # 10|2|3; the cut before 2 sure, or only 0.7
+        p = 0.7 if k == 2 and not sure else 0.999
+        doc.char_probs[at + k, b], doc.char_probs[at + k, i] = (p, 1 - p) if start else (1 - p, p)
+    build(doc)
+    assert [doc.fields[f"t2.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [10, 2, 3]
+    unpinned = [f for f in doc.flags if f.code == "split.unpinned"]
+    if sure:
+        assert not unpinned
+    else:
+        (flag,) = unpinned
+        assert flag.alternatives == [{"t2.regulations.issued": 1, "t2.regulations.repealed": 0,
+                                      "t2.regulations.in_force": 23}]

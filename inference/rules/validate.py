@@ -1,13 +1,15 @@
 """Check the template's arithmetic on the rebuilt tables; every broken identity becomes a flag.
 
 Values are never changed: a report that breaks its own sums is reported as printed, with a flag
-naming every field of the identity (a blank counts as 0 in the sums). One exception names only the
-identity's left-hand side (``t3.new_received.<col>`` + ``t3.carried_over.<col>``, or
-``t3.total.<col>``) and lists the rest in the message: a column identity of table 3 broken while
-every row of the table adds up, in a table read without doubt (no split, table or cross-reading
-flag), every cell of the identity printed plainly (or the only cut of a glued run), placed by its
-row label, and read the same by the model and the rules-only reader. A misread moves values between
-rows or columns and breaks row totals or leaves doubt behind; this is the report's own arithmetic.
+naming every field of the identity (a blank counts as 0 in the sums). Where the break is surely the
+report's own, the flag names only the identity's left-hand side (``t3.new_received.<col>`` +
+``t3.carried_over.<col>``, ``t3.total.<col>``, ``t4.<group>.total``, as in the output contract's
+example) and the message lists the rest. Surely the report's own: the table was read without doubt
+(no split, table or cross-reading flag), every cell of the identity is printed plainly (or is the
+only cut of a glued run), placed by its label rather than by its position in a value stream, and read
+the same by the model and the rules-only reader; and the break cannot be a misplaced value — for a
+column identity of table 3, every row of the table adds up; for a table-4 group, its five cells are
+printed on one line. A row total that breaks always names every field.
 
     >>> from nianbao.document import Document, FieldValue
     >>> d = Document(template="v2021")
@@ -61,15 +63,28 @@ def validate(doc: Document, evidence: dict[str, Evidence] | None = None) -> Docu
     rows_add_up = not any(inv.code == "invariant.row_total" for inv, _, _ in broken)
     for inv, lhs, rhs in broken:
         sums = f"{' + '.join(inv.lhs)} = {_fmt(lhs)} but {_describe(inv.rhs)} = {_fmt(rhs)}"
-        if (evidence is not None and inv.code in _COLUMN_IDENTITIES and rows_add_up and "t3" not in doubted
-                and _read_for_sure(inv, evidence)):
+        if evidence is not None and _own_break(doc, inv, evidence, doubted, rows_add_up):
             doc.flags.append(Flag(code=inv.code, fields=list(inv.lhs), message=(
-                f"{sums}; every cell of the identity ({', '.join(inv.fields)}) is printed plainly and read the "
-                "same by the model and the rules-only reader: the report's own figures disagree")))
+                f"{sums}; every cell of the identity ({', '.join(inv.fields)}) is printed plainly, in place, and "
+                "read the same by the model and the rules-only reader: the report's own figures disagree")))
             continue
         doc.flags.append(Flag(code=inv.code, fields=list(inv.fields), message=(
             f"{sums}; values are kept as printed: check these cells in the source")))
     return doc
+
+
+def _own_break(doc: Document, inv: Invariant, evidence: dict[str, Evidence], doubted: set[str],
+               rows_add_up: bool) -> bool:
+    """Whether a broken identity is surely the report's own arithmetic (module docstring)."""
+    if table_of(inv.lhs[0]) in doubted or not _read_for_sure(inv, evidence):
+        return False
+    if inv.code in _COLUMN_IDENTITIES:
+        return rows_add_up
+    if inv.code == "invariant.t4_total":
+        spans = [doc.fields[f].norm_span for f in inv.fields]
+        lo, hi = min(a for a, _ in spans), max(b for _, b in spans)
+        return "\n" not in doc.norm_text[lo:hi]
+    return False
 
 
 def _read_for_sure(inv: Invariant, evidence: dict[str, Evidence]) -> bool:
