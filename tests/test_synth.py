@@ -80,8 +80,20 @@ def read_fields(doc: GoldDoc) -> dict[str, tuple[int | float | None, str | None,
     values met before any label (PDF raw) belong, column by column, to the labels that follow; cells
     after the section-4 heading with no row label are table 4 in catalogue order."""
     text = doc.text or ""
+    out: dict[str, tuple[int | float | None, str | None, str | None]] = {}
+    skip = (0, 0)
+    if doc.style == "pdf_raw" and doc.template != "none" and any(s.id == "s3" for s in doc.sections):
+        # plain pdftotext prints table 3 in content-stream order, its labels displaced from their
+        # values: read it from the layout (values in row order, line breaks cut rows and blocks)
+        from test_synth_pdf_raw import read_t3, t3_fields
+
+        t3 = read_t3(doc)
+        for u in t3.units:
+            for f, s in zip(t3_fields(u), u.values, strict=True):
+                out[f] = parse_value(text[s.start:s.end])
+        skip = (t3.start, t3.end)
     toks = [(s.tag, text[s.start:s.end]) for s in sorted(doc.spans, key=lambda s: s.start)
-            if s.tag in ("SEC", "ROW", "VAL", "BLANK")]
+            if s.tag in ("SEC", "ROW", "VAL", "BLANK") and not (skip[0] <= s.start < skip[1] and s.tag != "SEC")]
     rows = row_catalogue(doc.template)
     printed = {norm(t) for tag, t in toks if tag == "ROW"}
     other_is_group = any(norm(r.zh) in printed for r in cat.T3_ROWS if r.key.startswith("other."))
@@ -94,7 +106,6 @@ def read_fields(doc: GoldDoc) -> dict[str, tuple[int | float | None, str | None,
         assert key in rows, f"{doc.name}: ROW {label!r} is no catalogue row label"
         return rows[key]
 
-    out: dict[str, tuple[int | float | None, str | None, str | None]] = {}
     t4 = cat.t4_fields()
     current: list[str] = []
     pos = t4_pos = 0

@@ -31,11 +31,20 @@ the block's row labels after its values::
     1.属于国家秘密
     2.其他法律行政法规禁止公开
 
+In a share of ``pdf_raw`` documents tables 3 and 4 come out in the PDF's content-stream order, as
+in real reports: stacked header cells interleaved line by line (``社会 法律`` / ``商业 科研`` / ``公益 服务
+其他`` ..., each word a COL), table-3 values in row order mixing row-major rows (each value followed
+by a blank line) and column-major blocks of 2..9 rows, row labels displaced from their values
+(before, right after, or only after a later block; group labels between their rows' labels; one
+label of a block before it), labels with stray spaces and wraps, a page footer between labels, and
+table 4's last header cell (``总计``) printed just before the last value.
+
 Neither keeps a trace of a blank cell, so these styles never print one (``Traits.blanks``).
 """
 
 from __future__ import annotations
 
+import random
 import re
 
 from nianbao.training.synth_content import Traits
@@ -309,10 +318,35 @@ class PdfLayout(PdfBase):
 
 
 class PdfRaw(PdfBase):
-    """Plain ``pdftotext``: one cell per line, blocks of rows printed column by column."""
+    """Plain ``pdftotext``: one cell per line, blocks of rows printed column by column.
+
+    In a share of documents (``stream_p``) tables 3 and 4 come out in the PDF's content-stream
+    order, as real ones do (``table3_stream``, ``table4_stream``); the others keep the tidy order
+    (labels before their values, blocks with their labels right after them).
+    """
 
     name = "pdf_raw"
     indent = ""
+    stream_p = 0.6  # documents whose tables 3 and 4 come out in content-stream order
+    # within such a document
+    t4_stream_p = 0.85  # ... table 4 too (else it keeps the tidy order)
+    fragments_p = 0.85  # stacked header cells come out as interleaved fragments (else one cell a line)
+    block_p = 0.45  # a table-3 row starts a column-major block of 2..9 rows (else it is printed row-major)
+    tail_block_p = 0.7  # the two rows before 四、结转下年度继续办理 form a 2-row block
+    row_label = (0.5, 0.15)  # a row-major row's label: before its values, right after them, else deferred
+    block_label = (0.25, 0.15)  # a block's labels: one of them before the block, all deferred, else after it
+    flush_p = 0.5  # deferred labels come out after the values of a later unit (else later still)
+    group_shift_p = 0.4  # a group label comes out after the first label(s) of its rows
+    label_space_p = 0.1  # a stray space inside a row label
+    wrap_p = 0.6  # a long row label wraps
+    group_spaces_p = 0.5  # 三、本年度办理结果 letter-spaced by stray spaces (三 、本 年 度办 理 结果)
+    footer_p = 0.6  # table 3 runs over a page break: the footer (``-3-``) falls between two of its labels
+    late_total_p = 0.6  # table 4: the last header cell (复议后起诉 总计) comes out just before the last value
+
+    def __init__(self, *a: object) -> None:
+        super().__init__(*a)  # type: ignore[arg-type]
+        self.stream = self.rng.random() < self.stream_p
+        self.labels_out, self.break_at = 0, -1
 
     def page_break(self) -> None:
         self.b.lay(f"-{self.page}-\n\n\f")
@@ -326,6 +360,12 @@ class PdfRaw(PdfBase):
 
     def table(self, t: TTable) -> None:
         b, rng = self.b, self.rng
+        if self.stream and t.key == "t3":
+            self.table3_stream(t)
+            return
+        if self.stream and t.key == "t4" and rng.random() < self.t4_stream_p:
+            self.table4_stream(t)
+            return
         if t.title:
             self.cellline(t.title, "TTL", rng.random() < 0.5)
         for hr in t.header:
@@ -354,28 +394,288 @@ class PdfRaw(PdfBase):
 
     def row_major(self, r: TRow, value_first: bool) -> None:
         """Label, then each value on its own line (or, for a one-cell row, the value first)."""
-        b = self.b
         labels = [x for x in (r.group, r.label) if x]
         if not value_first:
             for x in labels:
                 self.cellline(x, "ROW")
-        for fid, cv in r.cells:
-            b.cell(cv, fid)
-            self.nl(2, safe=False)
+        self.row_values(r)
         if value_first:
             for x in labels:
                 self.cellline(x, "ROW")
 
+    def row_values(self, r: TRow) -> None:
+        """A row printed row-major: each value on its own line, followed by a blank line."""
+        for fid, cv in r.cells:
+            self.b.cell(cv, fid)
+            self.nl(2, safe=False)
+
     def block(self, rows: list[TRow]) -> None:
         """Column-major block: the values of each column for all rows, then the rows' labels."""
-        b = self.b
-        for j in range(len(rows[0].cells)):
-            for r in rows:
-                fid, cv = r.cells[j]
-                b.cell(cv, fid)
-                self.nl(safe=False)
-            self.nl(safe=False)
+        self.block_values(rows)
         for r in rows:
             for x in (r.group, r.label):
                 if x:
                     self.cellline(x, "ROW", self.rng.random() < 0.3)
+
+    def block_values(self, rows: list[TRow]) -> None:
+        """The values of a column-major block: a column's values on consecutive lines, a blank line
+        after each column (``0\\n95\\n\\n0\\n0\\n\\n...``)."""
+        for j in range(len(rows[0].cells)):
+            for r in rows:
+                fid, cv = r.cells[j]
+                self.b.cell(cv, fid)
+                self.nl(safe=False)
+            self.nl(safe=False)
+
+    # ------------------------------------------------------------- content-stream order
+    def fragment_lines(self, lines: list[list[str]]) -> None:
+        """Header fragments line by line, the fragments of one line set off by a space (each a COL)."""
+        for line in lines:
+            for i, frag in enumerate(line):
+                if i:
+                    self.b.lay(" ")
+                self.b.tag(frag, "COL")
+            self.nl(safe=False)
+
+    def spaced_total(self, text: str) -> str:
+        """``总计`` sometimes letter-spaced (``总 计``)."""
+        return " ".join(text) if text in ("总计", "總計") and self.rng.random() < 0.5 else text
+
+    def label_line(self, text: str, blank_after: bool) -> None:
+        """A row label on its own line(s); the table's page may end after it (``-3-`` between labels)."""
+        self.b.tag(text, "ROW")
+        self.nl(2 if blank_after else 1, safe=False)
+        self.labels_out += 1
+        if self.labels_out == self.break_at:
+            self.page_break()
+
+    def damaged(self, text: str, group: bool = False) -> str:
+        """A row label as plain pdftotext gives it: a stray space inside, a long one wrapped; the
+        top group label sometimes letter-spaced by several stray spaces."""
+        rng = self.rng
+        if group and text[:1] == "三" and rng.random() < self.group_spaces_p:
+            return stray_spaces(text, rng, rng.randint(2, 5))
+        if len(text) > 6 and rng.random() < self.label_space_p:
+            text = stray_spaces(text, rng, 1, lo=len(text) // 3)
+        if len(text) > 20 and rng.random() < self.wrap_p:
+            text = "\n".join(p.strip() for p in wrap(text, rng.randint(17, 22)) if p.strip())
+        return text
+
+    def corner(self, text: str) -> None:
+        """The table-3 note in parentheses: one COL, wrapped, sometimes with a stray space after a comma."""
+        b, rng = self.b, self.rng
+        comma = max(text.find("，"), text.find(","))
+        if comma > 0 and rng.random() < 0.5:
+            text = text[:comma + 1] + " " + text[comma + 1:]
+        if rng.random() < 0.2:
+            self.cellline(text, "COL")
+            return
+        cut = rng.randint(len(text) // 2, len(text) - 6)
+        while text[cut] in NO_LINE_START or text[cut] == " ":
+            cut += 1
+        b.open("COL")
+        b.plain(text[:cut].rstrip())
+        self.nl(safe=False)
+        b.plain(text[cut:])
+        b.close()
+        self.nl(2, safe=False)
+
+    def header3_stream(self, t: TTable) -> None:
+        """Table-3 header as read from the content stream: 申请人情况, the note, the two middle cells
+        (often right to left), the stacked applicant cells interleaved line by line, 总计."""
+        b, rng = self.b, self.rng
+        hdr = t.header
+        self.cellline(hdr[0][1], "COL")
+        self.corner(hdr[0][0])
+        mids = [hdr[1][1], hdr[1][0]] if rng.random() < 0.6 else [hdr[1][0], hdr[1][1]]
+        for m in mids:
+            b.tag(m, "COL")
+            self.nl(safe=False)
+        self.nl(safe=False)
+        if rng.random() < self.fragments_p:
+            self.fragment_lines(stacked_lines([fragments(h) for h in hdr[2]]))
+        else:
+            for h in hdr[2]:
+                b.tag(h.replace("|", ""), "COL")
+                self.nl(safe=False)
+        self.nl(safe=False)
+        self.cellline(self.spaced_total(hdr[1][2]), "COL")
+
+    def units(self, n: int) -> list[tuple[int, int]]:
+        """Table-3 rows cut into printing units (first row, number of rows), in row order: single rows
+        printed row-major and column-major blocks of 2..9 rows; often the two rows before the last
+        (``(六)其他处理``/``3.其他`` and ``(七)总计``) form a 2-row block."""
+        rng = self.rng
+        tail = n >= 4 and rng.random() < self.tail_block_p
+        end = n - 3 if tail else n  # rows before the tail block
+        out: list[tuple[int, int]] = []
+        i = 0
+        while i < n:
+            if tail and i == end:
+                out.append((i, 2))
+                i += 2
+                continue
+            room = end - i if i < end else n - i
+            k = rng.randint(2, min(9, room)) if room >= 2 and rng.random() < self.block_p else 1
+            out.append((i, k))
+            i += k
+        return out
+
+    def unit_labels(self, rows: list[TRow]) -> list[tuple[str, bool]]:
+        """The labels of a unit's rows in order, (text, is_group); a group label sometimes comes out
+        after the first label(s) of its rows (``1.属于国家秘密`` ``（三）不予公开`` ``2.…``)."""
+        rng = self.rng
+        out: list[tuple[str, bool]] = []
+        for r in rows:
+            if r.group:
+                out.append((r.group, True))
+            if r.label:
+                out.append((r.label, False))
+        for i in range(len(out) - 1, -1, -1):
+            if out[i][1] and i + 1 < len(out) and not out[i + 1][1] and rng.random() < self.group_shift_p:
+                shift = min(rng.randint(1, 2), sum(1 for _ in _row_run(out, i + 1)))
+                out.insert(i + shift, out.pop(i))
+        return out
+
+    def table3_stream(self, t: TTable) -> None:
+        """Table 3 in content-stream order: values in row order, mixing row-major rows and column-major
+        blocks; the labels displaced from their values (before, right after, or after a later unit)."""
+        b, rng = self.b, self.rng
+        self.header3_stream(t)
+        rows = list(t.rows)
+        n_labels = sum(bool(r.label) + bool(r.group) for r in rows)
+        self.labels_out = 0
+        self.break_at = rng.randint(1, n_labels - 1) if rng.random() < self.footer_p else -1
+        deferred: list[tuple[str, bool]] = []
+        for start, k in self.units(len(rows)):
+            unit = rows[start:start + k]
+            labels = self.unit_labels(unit)
+            before: list[tuple[str, bool]] = []
+            after: list[tuple[str, bool]] = []
+            x = rng.random()
+            keep = False  # this unit's labels wait for a later unit
+            if k == 1:
+                pb, pa = self.row_label
+                if x < pb:
+                    before = labels
+                elif x < pb + pa:
+                    after = labels
+                else:
+                    keep = True
+            else:
+                po, pd = self.block_label
+                own = [i for i, (_, g) in enumerate(labels) if not g]
+                if x < po:
+                    one = rng.choice(own)
+                    before = [labels[one]]
+                    after = labels[:one] + labels[one + 1:]
+                elif x < po + pd:
+                    keep = True
+                else:
+                    after = labels
+            for text, group in before:
+                self.label_line(self.damaged(text, group), rng.random() < 0.5)
+            if k == 1:
+                self.row_values(unit[0])
+            else:
+                self.block_values(unit)
+            if deferred and rng.random() < self.flush_p:
+                after, deferred = deferred + after, []
+            if keep:
+                deferred += labels
+            for text, group in after:
+                self.label_line(self.damaged(text, group), rng.random() < 0.3)
+            b.bp()
+        for text, group in deferred:
+            self.label_line(self.damaged(text, group), rng.random() < 0.3)
+        b.bp()
+        self.on_page = rng.randint(0, self.page_lines // 2)  # a table's many short lines fill about a page
+
+    def table4_stream(self, t: TTable) -> None:
+        """Table 4 in content-stream order: the group cells, then the 15 leaf cells (the first few of
+        行政复议 whole, one after the other; the rest interleaved line by line), then the 15 values each
+        followed by a blank line; the last header cell (复议后起诉 总计) often comes out just before
+        the last value."""
+        b, rng = self.b, self.rng
+        hdr = t.header
+        self.cellline(hdr[0][0], "COL")
+        b.tag(hdr[0][1], "COL")
+        self.nl(safe=False)
+        self.cellline(hdr[1][5].replace("|", ""), "COL")
+        self.cellline(hdr[1][6].replace("|", ""), "COL")
+        leaves = [fragments(h) for h in hdr[1][:5] + hdr[2]]
+        late = rng.random() < self.late_total_p
+        if late:
+            leaves = leaves[:-1]
+        if rng.random() < self.fragments_p:
+            m = rng.randint(0, 4)
+            for frags in leaves[:m]:
+                for f in frags:
+                    b.tag(f, "COL")
+                    self.nl(safe=False)
+                self.nl(safe=False)
+            rest = leaves[m:]
+            seg, segs, ys = 0, [], []
+            for j, frags in enumerate(rest, start=m):
+                if j > m and (j % 5 == 0 and rng.random() < 0.7 or rng.random() < 0.1):
+                    seg += 1
+                segs.append(seg)
+                ys.append(rng.choice((0.0, 0.5, 1.0)) if len(frags) == 1 else 0.0)
+            lines = stacked_lines([[self.spaced_total(f) for f in frags] for frags in rest], segs, ys)
+            self.fragment_lines(lines)
+            self.nl(safe=False)
+        else:
+            for frags in leaves:
+                self.cellline("".join(frags), "COL", rng.random() < 0.6)
+        cells = t.rows[0].cells
+        for i, (fid, cv) in enumerate(cells):
+            if late and i == len(cells) - 1:
+                self.cellline(self.spaced_total(hdr[2][-1]), "COL")
+            b.cell(cv, fid)
+            self.nl(2 if i < len(cells) - 1 or rng.random() < 0.5 else 1, safe=False)
+        b.bp()
+        self.on_page = rng.randint(0, self.page_lines // 2)
+
+
+def _row_run(labels: list[tuple[str, bool]], i: int) -> list[int]:
+    """Indices of the non-group labels from ``i`` up to the next group label."""
+    out = []
+    while i < len(labels) and not labels[i][1]:
+        out.append(i)
+        i += 1
+    return out
+
+
+def stray_spaces(text: str, rng: random.Random, n: int, lo: int = 1) -> str:
+    """``text`` with ``n`` stray spaces inside it (never at either end), as plain pdftotext leaves them
+    where a PDF positions glyphs one by one.
+
+    >>> stray_spaces("4.无正当理由大量反复申请", random.Random(1), 1, lo=4).count(" ")
+    1
+    """
+    places = sorted(rng.sample(range(max(1, lo), len(text)), min(n, len(text) - max(1, lo))), reverse=True)
+    for p in places:
+        text = text[:p] + " " + text[p:]
+    return text
+
+
+def stacked_lines(cells: list[list[str]], segments: list[int] | None = None,
+                  ys: list[float] | None = None) -> list[list[str]]:
+    """Stacked header cells as plain pdftotext reads them: each cell's fragments vertically centred
+    in the header band (a shorter cell starts lower), then read line by line across the cells of a
+    text segment, so fragments of neighbouring cells interleave. ``segments`` (one id per cell,
+    non-decreasing) cuts the cells into runs read one after the other at each height; ``ys`` moves
+    a one-fragment cell off the centre (0 top .. 1 bottom of the space it has).
+
+    >>> stacked_lines([["商业", "企业"], ["科研", "机构"], ["社会", "公益", "组织"], ["法律", "服务", "机构"], ["其他"]])
+    [['社会', '法律'], ['商业', '科研'], ['公益', '服务', '其他'], ['企业', '机构'], ['组织', '机构']]
+    """
+    height = max(len(c) for c in cells)
+    segs = segments or [0] * len(cells)
+    at: dict[tuple[float, int], list[str]] = {}
+    for j, frags in enumerate(cells):
+        room = height - len(frags)
+        top = room * ys[j] if ys is not None and len(frags) == 1 else room / 2
+        for i, f in enumerate(frags):
+            at.setdefault((top + i, segs[j]), []).append(f)
+    return [at[k] for k in sorted(at)]

@@ -118,6 +118,22 @@ def _lost_sign(text: str, start: int, end: int, tagged: bytearray) -> bool:
     return not before.isdigit() and before != "-" and text[end:end + 1] != "-"
 
 
+_SENTENCE_END = frozenset("。；;！!？?，,")
+
+
+def _after_sentence(text: str, start: int, tagged: bytearray) -> bool:
+    """A row label right after the end of a sentence on its line is a phrase of running text
+    (``…提出公开意见。政府集中采购\n项目的…``), not a table's row label.
+
+    >>> _after_sentence("意见。政府集中采购", 3, bytearray(10)), _after_sentence("0\t政府集中采购", 2, bytearray(9))
+    (True, False)
+    """
+    k = start - 1
+    while k >= 0 and text[k] in " \t\u3000":
+        k -= 1
+    return k >= 0 and text[k] in _SENTENCE_END and not tagged[k]
+
+
 def _plain_cell(text: str) -> bool:
     """A single number or glue-able mark (may join a glued run)."""
     t = fold_digits_keep(text)
@@ -140,6 +156,8 @@ def collect_events(doc: Document) -> list[Event]:
         if t.tag not in ("SEC", "TTL", "ROW", "COL", "VAL", "BLANK") or t.end <= t.start:
             continue
         if t.tag == "VAL" and (_in_prose(text, t.start, t.end, tagged) or _page_number(text, t.start, t.end)):
+            continue
+        if t.tag == "ROW" and _after_sentence(text, t.start, tagged):
             continue
         start = t.start
         if t.tag == "VAL" and _lost_sign(text, t.start, t.end, tagged):

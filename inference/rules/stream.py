@@ -16,15 +16,17 @@ segmentations that fit::
     [['1', '1'], ['2', '2']]
 
 Labels place nothing here: the rows are the table's rows in template order (those whose labels
-were found, or the template's full row list when the value count says so). ``stream_reading`` is
-used by the table rebuild only where it breaks fewer of the template's identities than the
-reading by labels.
+were found, or the template's full row list when the value count says so). The table rebuild uses
+``stream_reading`` where it breaks fewer of the template's identities than the reading by labels,
+or as few where it holds a column-major block: the sure sign of this layout, in which labels
+wander and their proximity means nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from nianbao.labels.catalogue import T3_ROWS, invariants_for, t3_rows
 from nianbao.rules.events import Event
@@ -41,6 +43,7 @@ class StreamReading:
     keys: list[str]
     cells: list[list[Event]]
     violations: int
+    blocks: int = 0  # column-major blocks in the reading (the sure sign of plain pdftotext output)
     disputed: dict[str, list[float | int | None]] = field(default_factory=dict)  # field -> other readings' values
 
 
@@ -63,9 +66,10 @@ def one_per_line(text: str, values: list[Event]) -> bool:
     return True
 
 
-def segmentations(text: str, values: list[Event], rows: int, n: int) -> list[list[list[Event]]]:
+def segmentations(text: str, values: list[Event], rows: int, n: int, with_blocks: bool = False) -> list[Any]:
     """Readings of ``rows`` × ``n`` values as row-major rows and column-major blocks that fit the line breaks;
-    each reading is a list of rows, each row its ``n`` value events in column order."""
+    each reading is a list of rows, each row its ``n`` value events in column order (with ``with_blocks``:
+    (reading, number of column-major blocks) pairs)."""
     if len(values) != rows * n or rows == 0:
         return []
     gaps = [_gap(text, a, b) for a, b in pairwise(values)]
@@ -101,7 +105,7 @@ def segmentations(text: str, values: list[Event], rows: int, n: int) -> list[lis
                 reading.append(values[i:i + n])
             else:
                 reading += [[values[i + c * k + m] for c in range(n)] for m in range(k)]
-        readings.append(reading)
+        readings.append((reading, sum(k > 1 for _, k in segs)) if with_blocks else reading)
     return readings
 
 
@@ -144,18 +148,18 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
     n = len(cols)
     if not values or any(e.tag != "VAL" for e in values) or not one_per_line(text, values):
         return None
-    scored: list[tuple[int, list[str], list[list[Event]], dict[str, float | int | None]]] = []
+    scored: list[tuple[int, list[str], list[list[Event]], dict[str, float | int | None], int]] = []
     for keys in _row_sets(found, len(values), n):
-        for reading in segmentations(text, values, len(keys), n):
+        for reading, blocks in segmentations(text, values, len(keys), n, with_blocks=True):
             vals = {f"t3.{key}.{c}": _number(e) for key, row in zip(keys, reading, strict=True)
                     for c, e in zip(cols, row, strict=True)}
-            scored.append((violations(vals), keys, reading, vals))
+            scored.append((violations(vals), keys, reading, vals, blocks))
     if not scored:
         return None
     scored.sort(key=lambda s: s[0])
-    best_viol, keys, reading, vals = scored[0]
+    best_viol, keys, reading, vals, blocks = scored[0]
     disputed: dict[str, list[float | int | None]] = {}
-    for viol, _, _, other in scored[1:]:
+    for viol, _, _, other, _ in scored[1:]:
         if viol != best_viol:
             break
         for f, v in vals.items():
@@ -163,4 +167,4 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
             if alt != v and alt not in disputed.setdefault(f, []):
                 disputed[f].append(alt)
     disputed = {f: alts for f, alts in disputed.items() if alts}
-    return StreamReading(keys, reading, best_viol, disputed)
+    return StreamReading(keys, reading, best_viol, blocks, disputed)

@@ -212,11 +212,15 @@ def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
 
 def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_Row]) -> list[_Row] | None:
     """Table 3 read as a value stream (``rules.stream``) where that breaks fewer identities than the rows
-    read by their labels; None to keep the label reading."""
+    read by their labels, or as few and the stream holds a column-major block; None to keep the label
+    reading."""
     cols = t3_columns(evs)
     found = [r.label.key for r in rows if r.label is not None and r.label.key]
     reading = stream_reading(doc.norm_text, evs, found, cols)
-    if reading is None or reading.violations >= _problems(rows, reading.keys):
+    if reading is None:
+        return None
+    label_problems = _problems(rows, reading.keys)
+    if reading.violations > label_problems or (reading.violations == label_problems and not reading.blocks):
         return None
     n = len(cols)
     total = cols.index("total")
