@@ -290,7 +290,20 @@ def _tagger(tagger: dict[str, Any] | None) -> list[str]:
         f"{len(tagger['docs'])} documents tagged; {dropped} gold spans could not be projected onto the "
         f"normalised text; skipped (no text): {', '.join(tagger['skipped']) or 'none'}.",
         "",
+        *_tagger_held_out(tagger),
     ]
+
+
+def _tagger_held_out(tagger: dict[str, Any]) -> list[str]:
+    """The entity scores on the held-out documents alone (those no model or rule was trained or tuned on)."""
+    held = tagger.get("held_out")
+    if not held:
+        return []
+    ent = held["entity"]
+    types = [t for t in ent if not t.endswith(" avg")]
+    cells = " | ".join(f"{t} {ent[t]['f1']:.3f}" for t in types)
+    return [f"Held-out documents only ({held['docs']}): entity micro F1 **{ent['micro avg']['f1']:.4f}** "
+            f"(P {ent['micro avg']['precision']:.3f}, R {ent['micro avg']['recall']:.3f}); per type: {cells}.", ""]
 
 
 def _diff(diff: dict[str, Any] | None) -> list[str]:

@@ -127,6 +127,7 @@ def evaluate_tagger(
     """
     gold_bio: list[list[str]] = []
     pred_bio: list[list[str]] = []
+    held: list[bool] = []
     docs: list[dict[str, Any]] = []
     skipped: list[str] = []
     source_tags: dict[str, list[Span]] = {}
@@ -145,6 +146,7 @@ def evaluate_tagger(
         pl, invalid = bio_labels(len(norm), pred_spans)
         gold_bio.append(gl)
         pred_bio.append(pl)
+        held.append(g.held_out)
         source_tags[g.name] = [
             (*omap.span_to_source(max(a, 0), min(b, len(norm))), t)
             for a, b, t in pred_spans
@@ -168,6 +170,10 @@ def evaluate_tagger(
         "char": char_prf(gold_bio, pred_bio) if gold_bio else {},
         "char_label": char_prf(gold_bio, pred_bio, by_label=True) if gold_bio else {},
     }
+    if any(held) and not all(held):  # the documents no model or rule was trained or tuned on, alone
+        hg = [b for b, h in zip(gold_bio, held, strict=True) if h]
+        hp = [b for b, h in zip(pred_bio, held, strict=True) if h]
+        summary["held_out"] = {"docs": len(hg), "entity": entity_prf(hg, hp)}
     return TaggerEval(summary=summary, source_tags=source_tags)
 
 

@@ -92,3 +92,7 @@ def print_report(
     if tagger and tagger.get("entity"):
         title = f"tagger {tagger.get('name', '')} on the gold texts: entity (seqeval) and per-char scores"
         console.print(_table(title, TAGGER_HEAD, tagger_rows(tagger)))
+        if tagger.get("held_out"):
+            ent = tagger["held_out"]["entity"]["micro avg"]
+            console.print(f"held-out documents only ({tagger['held_out']['docs']}): entity micro F1 {ent['f1']:.4f} "
+                          f"(P {ent['precision']:.3f}, R {ent['recall']:.3f})")

@@ -148,6 +148,26 @@ def test_tagger_eval_perfect_and_imperfect(normalise):
     assert all(TEXT_A[s:e].strip("#") for s, e, _ in a) and ("SEC" in {t for *_, t in a})
 
 
+def test_tagger_eval_scores_the_held_out_documents_alone():
+    """synth-a is held out, synth-b was trained on: the held-out score counts synth-a's errors only."""
+    gold = gold_set()
+    texts = {g.name: g.text for g in gold}
+
+    class DropInHeldOut(GoldTagger):
+        def tag(self, docs):
+            for d in super().tag(docs):
+                if self.by_id[d.doc_id].held_out:
+                    d.tags = [t for t in d.tags if t.tag != "VAL"][: len(d.tags)]
+            return docs
+
+    summary = evaluate_tagger(gold, DropInHeldOut(gold), _identity, texts).summary
+    held = summary["held_out"]
+    assert held["docs"] == 1
+    assert held["entity"]["VAL"]["recall"] == 0.0
+    assert 0 < summary["entity"]["VAL"]["recall"] < 1  # synth-b's VALs are all found
+    assert "held_out" not in evaluate_tagger(gold[:1], GoldTagger(gold), _identity, texts).summary
+
+
 def test_tagger_eval_through_the_project_normaliser():
     from nianbao.normalise import normalise_text
 
