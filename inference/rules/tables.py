@@ -242,8 +242,8 @@ def _problems(rows: list[_Row], keys: list[str]) -> int:
     """Broken identities of the rows' most probable readings, plus rows read in part or not at all, plus
     rows of ``keys`` the reading lacks."""
     values: dict[str, float | int | None] = {}
-    problems = sum(1 for k in keys if f"t3.{k}.total" not in {r.fids[-1] for r in rows}
-                   and not any(f.startswith(f"t3.{k}.") for r in rows for f in r.fids))
+    read = {fid[len("t3."):].rsplit(".", 1)[0] for r in rows for fid in r.fids}
+    problems = sum(1 for k in keys if k not in read)
     for r in rows:
         if not r.cands or r.note:
             problems += 1
