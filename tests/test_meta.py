@@ -33,6 +33,17 @@ def test_title_signature_and_chinese_date() -> None:
                                    "date": "2023-01-12"}
 
 
+def test_a_title_wrapped_over_two_lines_is_joined() -> None:
+    """PDF text layers wrap a long title: the agency on a line of its own, or the tail on the next line."""
+    body = "\n一、总体情况\n2024 年,本机关公开信息 40 条。\n"
+    d = run("淮安市某区人民政府\n2024 年政府信息公开工作年度报告" + body)
+    assert (d.meta.title, d.meta.org, d.meta.year) == ("淮安市某区人民政府2024 年政府信息公开工作年度报告", "淮安市某区人民政府", 2024)
+    d = run("淮安市某区人民政府2024 年政府信息公开\n工作年度报告" + body)
+    assert d.meta.title == "淮安市某区人民政府2024 年政府信息公开工作年度报告"
+    d = run("本报告由某区人民政府办公室编制\n2024 年政府信息公开工作年度报告" + body)  # a sentence is no agency line
+    assert d.meta.title == "2024 年政府信息公开工作年度报告"
+
+
 def test_header_block_with_empty_publisher_and_damaged_signature_date() -> None:
     d = run("索 引 号: 0001/2021-01\n文  号: 发文日期:\n发布机构: 是否有效:\n名  称: 东岭乡2020年政府信息公开工作年度报告\n"
             "\n东岭乡2020年政府信息公开工作年度报告\n\n发布时间: 2021-01-20 10:05  来源: 字体:[]\n\n"

@@ -263,15 +263,32 @@ def is_title_line(line: str) -> bool:
             and not any(m in s for m in ("|", ">", "›", "首页", "当前位置")))
 
 
-def find_title(text: str, limit: int) -> tuple[int, int] | None:
-    """Span of the first title line before ``limit`` (``#``/``*`` marks and indent excluded)."""
+def find_title(text: str, limit: int) -> list[tuple[int, int]]:
+    """Spans of the first title before ``limit`` (``#``/``*`` marks and indent excluded): one line, or two
+    where the title wraps — the agency's name on a line of its own above a line that starts with the year
+    (``淮安市洪泽区人民政府`` / ``2024 年政府信息公开工作年度报告``, as PDF text layers print it), or a
+    first line that only the next one completes into a title. Empty when there is none.
+
+    >>> t = "淮安市某区人民政府\\n2024 年政府信息公开工作年度报告\\n一、总体情况"
+    >>> ["".join(t[a:b] for a, b in find_title(t, len(t)))]
+    ['淮安市某区人民政府2024 年政府信息公开工作年度报告']
+    """
+    rows = []
     for p, ln in lines_of(text, 0, limit)[:HEADER_LINES]:
         s = ln.strip().strip("#*").strip()
-        if not s or _HEADER_KEY.match(s) or not is_title_line(s):
+        rows.append((p + ln.index(s) if s else p, s))
+    for k, (a, s) in enumerate(rows):
+        if not s or _HEADER_KEY.match(s):
             continue
-        a = p + ln.index(s)
-        return a, a + len(s)
-    return None
+        nxt = rows[k + 1] if k + 1 < len(rows) else (a, "")
+        if is_title_line(s):
+            prev = rows[k - 1][1] if k else ""
+            if prev and s[:1].isdigit() and is_org_line(prev) and not _HEADER_KEY.match(prev):
+                return [(rows[k - 1][0], rows[k - 1][0] + len(prev)), (a, a + len(s))]
+            return [(a, a + len(s))]
+        if nxt[1] and len(nxt[1]) <= 20 and is_title_line(s + nxt[1]) and not is_title_line(nxt[1]):
+            return [(a, a + len(s)), (nxt[0], nxt[0] + len(nxt[1]))]
+    return []
 
 
 def year_of(text: str) -> int | None:
@@ -365,12 +382,11 @@ def extract_meta(doc: Document) -> Document:
     text = doc.norm_text
     limit = _header_limit(doc)
     header = header_fields(text, limit)
-    span = find_title(text, limit)
+    spans = find_title(text, limit)
     title = norm_title = None
-    if span is not None:
-        a, b = doc.to_source(*span)
-        norm_title = text[span[0]:span[1]]
-        title = (doc.text[a:b] if doc.text else norm_title).strip()
+    if spans:
+        norm_title = "".join(text[a:b] for a, b in spans)
+        title = "".join(doc.text[slice(*doc.to_source(a, b))].strip() for a, b in spans) if doc.text else norm_title
     else:
         norm_title = next((header[k] for k in ("标题", "名称") if is_title_line(header.get(k, ""))), None)
         title = norm_title
