@@ -1,3 +1,3 @@
 """nianbao: structured data from Chinese government information-disclosure annual reports."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

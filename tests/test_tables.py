@@ -246,20 +246,23 @@ def test_a_table2_run_without_arithmetic_is_flagged_in_rules_only_mode() -> None
     assert flag.alternatives
 
 
-def test_a_table2_run_is_split_by_the_models_start_probabilities() -> None:
+@pytest.mark.parametrize("sure", [0.97, 0.995])
+def test_a_table2_run_is_split_by_the_models_start_probabilities(sure: float) -> None:
+    """No sum pins table 2: the model's start probabilities pick the cut, which is flagged ``split.unpinned``
+    unless every decision behind it is at least ``SURE_CUT`` (0.99) sure."""
     import numpy as np
 
     doc = mk("[T:第二十条第(五)项][C:信息内容][C:上一年项目数量][C:本年增/减][C:处理决定数量][R:行政许可][v:8801]",
              template="v2019")
     probs = np.full((len(doc.norm_text), len(LABELS)), 0.001)
     start = doc.norm_text.index("8801")
-    for k, p in enumerate([0.99, 0.97, 0.02, 0.98]):  # cells 8 | 80 | 1
+    for k, p in enumerate([0.999, sure, 1 - sure, sure]):  # cells 8 | 80 | 1
         probs[start + k, label2id["B-VAL"]] = p
         probs[start + k, label2id["I-VAL"]] = 1 - p
     doc.char_probs = probs
     build(doc)
     assert values(doc) == {"t2.licensing.prev_count": 8, "t2.licensing.change": 80, "t2.licensing.decisions": 1}
-    assert not doc.flags
+    assert [f.code for f in doc.flags] == ([] if sure > 0.99 else ["split.unpinned"])
 
 
 # ----------------------------------------------------------------- values

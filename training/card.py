@@ -76,6 +76,12 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
         lines += _table(["type", "P %", "R %", "F1 %", "entities"],
                         [[t, _pct(v["precision"]), _pct(v["recall"]), _pct(v["f1"]), v["support"]]
                          for t, v in real["per_type"].items()])
+        held = real.get("held_out")
+        if held:
+            lines += ["", f"Of these, the {held['docs']} reports no model or rule was trained or tuned on (gold "
+                      f"`used_for: []`): **entity F1 {_pct(held['micro']['f1'])}** (precision "
+                      f"{_pct(held['micro']['precision'])}, recall {_pct(held['micro']['recall'])}); per type: "
+                      + ", ".join(f"{t} {_pct(v['f1'])}" for t, v in held["per_type"].items()) + "."]
     else:
         lines += ["", "Real reports: measured separately with `nianbao eval --tagger` on labelled reports the model "
                   "never saw; `nianbao train finalize DIR --real-eval FILE` puts the scores here."]
@@ -152,9 +158,14 @@ def real_scores(eval_json: dict[str, Any]) -> dict[str, Any]:
     if not tagger or not tagger.get("entity"):
         raise ValueError("E_EVAL_JSON: no tagger scores in this file; run `nianbao eval --tagger DIR --json FILE`")
     entity = tagger["entity"]
-    return {"docs": len(tagger.get("docs", [])), "gold": (eval_json.get("gold") or {}).get("dir", "?"),
-            "created": eval_json.get("created", "?"), "micro": entity["micro avg"],
-            "per_type": {t: entity[t] for t in ENTITY_TYPES if t in entity}}
+    out = {"docs": len(tagger.get("docs", [])), "gold": (eval_json.get("gold") or {}).get("dir", "?"),
+           "created": eval_json.get("created", "?"), "micro": entity["micro avg"],
+           "per_type": {t: entity[t] for t in ENTITY_TYPES if t in entity}}
+    if tagger.get("held_out"):
+        held = tagger["held_out"]["entity"]
+        out["held_out"] = {"docs": tagger["held_out"]["docs"], "micro": held["micro avg"],
+                           "per_type": {t: held[t] for t in ENTITY_TYPES if t in held}}
+    return out
 
 
 def write_card(folder: str | Path, result: dict[str, Any], tradeoff: list[dict[str, Any]] | None = None) -> Path:
