@@ -3,6 +3,7 @@ column-major blocks told apart by the blank lines, the template's sums choosing 
 
 from __future__ import annotations
 
+import doctest
 import re
 
 import pytest
@@ -51,6 +52,10 @@ def _events(text: str) -> list[Event]:
 
 
 PLAN = [1, 1, 1, 1, 9, 5, 1, 1, 2, 1]
+
+
+def test_doctests():
+    assert doctest.testmod(stream).failed == 0
 
 
 def test_mixed_rows_and_blocks_read_in_template_order():

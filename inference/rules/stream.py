@@ -10,10 +10,10 @@ trace of which, so a reading is a segmentation of the value stream into row-majo
 segmentations that fit::
 
     >>> from nianbao.rules.events import Event
-    >>> text = "1\\n2\\n\\n1\\n2\\n"   # a 2-row, 2-column block: column 1 = (1, 2), column 2 = (1, 2)
-    >>> evs = [Event("VAL", i, i + 1, text[i]) for i in (0, 2, 5, 7)]
-    >>> [[e.text for e in r] for r in segmentations(text, evs, 2, 2)[0]]
-    [['1', '1'], ['2', '2']]
+    >>> text = "1\\n4\\n\\n2\\n5\\n\\n3\\n6\\n"   # 2 rows x 3 columns printed column by column
+    >>> evs = [Event("VAL", i, i + 1, text[i]) for i in (0, 2, 5, 7, 10, 12)]
+    >>> [[[e.text for e in r] for r in reading] for reading in segmentations(text, evs, 2, 3)]
+    [[['1', '2', '3'], ['4', '5', '6']]]
 
 Labels place nothing here: the rows are the table's rows in template order (those whose labels
 were found, or the template's full row list when the value count says so). The table rebuild uses
@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
 
 from nianbao.labels.catalogue import T3_ROWS, invariants_for, t3_rows
 from nianbao.rules.events import Event
+from nianbao.rules.validate import broken_sums
 from nianbao.rules.values import parse_cell
 
 MAX_READINGS = 64  # segmentations kept; the layout constraint leaves a handful in practice
@@ -43,7 +43,7 @@ class StreamReading:
     keys: list[str]
     cells: list[list[Event]]
     violations: int
-    blocks: int = 0  # column-major blocks in the reading (the sure sign of plain pdftotext output)
+    column_major: bool = False  # holds a column-major block (the sure sign of plain pdftotext output)
     disputed: dict[str, list[float | int | None]] = field(default_factory=dict)  # field -> other readings' values
 
 
@@ -66,10 +66,9 @@ def one_per_line(text: str, values: list[Event]) -> bool:
     return True
 
 
-def segmentations(text: str, values: list[Event], rows: int, n: int, with_blocks: bool = False) -> list[Any]:
+def segmentations(text: str, values: list[Event], rows: int, n: int) -> list[list[list[Event]]]:
     """Readings of ``rows`` × ``n`` values as row-major rows and column-major blocks that fit the line breaks;
-    each reading is a list of rows, each row its ``n`` value events in column order (with ``with_blocks``:
-    (reading, number of column-major blocks) pairs)."""
+    each reading is a list of rows, each row its ``n`` value events in column order."""
     if len(values) != rows * n or rows == 0:
         return []
     gaps = [_gap(text, a, b) for a, b in pairwise(values)]
@@ -105,7 +104,7 @@ def segmentations(text: str, values: list[Event], rows: int, n: int, with_blocks
                 reading.append(values[i:i + n])
             else:
                 reading += [[values[i + c * k + m] for c in range(n)] for m in range(k)]
-        readings.append((reading, sum(k > 1 for _, k in segs)) if with_blocks else reading)
+        readings.append(reading)
     return readings
 
 
@@ -132,12 +131,7 @@ def _number(e: Event) -> float | int | None:
 
 def violations(values: dict[str, float | int | None]) -> int:
     """How many of the template's identities a field -> value dict breaks (blanks count as 0)."""
-    broken = 0
-    for inv in invariants_for(frozenset(values)):
-        lhs = sum(values.get(f) or 0 for f in inv.lhs)
-        rhs = sum(values.get(f) or 0 for f in inv.rhs)
-        broken += abs(lhs - rhs) > 1e-6
-    return broken
+    return sum(broken_sums(values, inv) is not None for inv in invariants_for(frozenset(values)))
 
 
 def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str]) -> StreamReading | None:
@@ -148,18 +142,20 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
     n = len(cols)
     if not values or any(e.tag != "VAL" for e in values) or not one_per_line(text, values):
         return None
-    scored: list[tuple[int, list[str], list[list[Event]], dict[str, float | int | None], int]] = []
+    scored: list[tuple[int, list[str], list[list[Event]], dict[str, float | int | None]]] = []
     for keys in _row_sets(found, len(values), n):
-        for reading, blocks in segmentations(text, values, len(keys), n, with_blocks=True):
+        for reading in segmentations(text, values, len(keys), n):
             vals = {f"t3.{key}.{c}": _number(e) for key, row in zip(keys, reading, strict=True)
                     for c, e in zip(cols, row, strict=True)}
-            scored.append((violations(vals), keys, reading, vals, blocks))
+            scored.append((violations(vals), keys, reading, vals))
     if not scored:
         return None
     scored.sort(key=lambda s: s[0])
-    best_viol, keys, reading, vals, blocks = scored[0]
+    best_viol, keys, reading, vals = scored[0]
+    at = {id(e): k for k, e in enumerate(values)}
+    column_major = any(at[id(b)] != at[id(a)] + 1 for row in reading for a, b in pairwise(row))
     disputed: dict[str, list[float | int | None]] = {}
-    for viol, _, _, other, _ in scored[1:]:
+    for viol, _, _, other in scored[1:]:
         if viol != best_viol:
             break
         for f, v in vals.items():
@@ -167,4 +163,4 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
             if alt != v and alt not in disputed.setdefault(f, []):
                 disputed[f].append(alt)
     disputed = {f: alts for f, alts in disputed.items() if alts}
-    return StreamReading(keys, reading, best_viol, blocks, disputed)
+    return StreamReading(keys, reading, best_viol, column_major, disputed)

@@ -110,8 +110,6 @@ def build(doc: Document) -> TableBuild:
         if not evs:
             continue
         rows = fn(doc, evs, starts)
-        if table == "t3":
-            rows = _t3_stream(doc, evs, starts, rows) or rows
         if not rows:
             continue
         identities = _t3_identities(rows) if table == "t3" else []
@@ -136,8 +134,13 @@ def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
     """P(a cell starts here | part of a value) for each character, from the tagger (None without one)."""
     if probs is None or end - start < 2:
         return None
-    b, i = label2id["B-VAL"], label2id["I-VAL"]
-    return tuple(float(probs[k, b]) / max(float(probs[k, b]) + float(probs[k, i]), 1e-9) for k in range(start, end))
+    return tuple(_p_start(probs, k) for k in range(start, end))
+
+
+def _p_start(probs: Any, k: int) -> float:
+    """P(a cell starts at character ``k`` | it is part of a value), from the tagger's B-VAL and I-VAL."""
+    b, i = float(probs[k, label2id["B-VAL"]]), float(probs[k, label2id["I-VAL"]])
+    return b / max(b + i, 1e-9)
 
 
 def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
@@ -190,6 +193,7 @@ def _rescue(doc: Document, after: int, starts: list[int]) -> list[Event]:
 
 
 def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
+    """Table 3's rows read by their labels, or as a value stream where that reads the table better."""
     cols = t3_columns(evs)
     total = cols.index("total")
     sums = [(total, tuple(cols.index(c) for c in T3_APPLICANT_COLS))]
@@ -208,24 +212,23 @@ def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
             align(cands, r.items, preferred_columns(doc.norm_text, [(e.start, e.end) for e in r.items], anchors))
         out.append(_Row([f"t3.{r.key}.{c}" for c in cols], r, cands, [None] * len(cols), note,
                         any(e.rescued for e in r.items)))
-    return _mark_unplaced(out, orphans)
+    by_label = _mark_unplaced(out, orphans)
+    return _t3_stream(doc, evs, starts, by_label, cols, sums) or by_label
 
 
-def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_Row]) -> list[_Row] | None:
+def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_Row], cols: list[str],
+               sums: list[tuple[int, tuple[int, ...]]]) -> list[_Row] | None:
     """Table 3 read as a value stream (``rules.stream``) where that breaks fewer identities than the rows
     read by their labels, or as few and the stream holds a column-major block; None to keep the label
     reading."""
-    cols = t3_columns(evs)
     found = [r.label.key for r in rows if r.label is not None and r.label.key]
     reading = stream_reading(doc.norm_text, evs, found, cols)
     if reading is None:
         return None
     label_problems = _problems(rows, reading.keys)
-    if reading.violations > label_problems or (reading.violations == label_problems and not reading.blocks):
+    if reading.violations > label_problems or (reading.violations == label_problems and not reading.column_major):
         return None
     n = len(cols)
-    total = cols.index("total")
-    sums = [(total, tuple(cols.index(c) for c in T3_APPLICANT_COLS))]
     printed = {r.label.key: r.label for r in rows if r.label is not None}
     out = []
     for key, cells in zip(reading.keys, reading.cells, strict=True):
@@ -495,7 +498,6 @@ def cut_margin(probs: Any, slots: tuple[Slot, ...]) -> float:
     cell P(no cell starts here), for every cell cut right after another P(a cell starts here)."""
     if probs is None:
         return 1.0
-    b, i = label2id["B-VAL"], label2id["I-VAL"]
     margin = 1.0
     prev_end = None
     for sl in slots:
@@ -503,7 +505,7 @@ def cut_margin(probs: Any, slots: tuple[Slot, ...]) -> float:
             prev_end = None
             continue
         for k in range(sl.start, sl.end):
-            p_start = float(probs[k, b]) / max(float(probs[k, b]) + float(probs[k, i]), 1e-9)
+            p_start = _p_start(probs, k)
             if k == sl.start:
                 if k == prev_end:
                     margin = min(margin, p_start)
@@ -525,8 +527,8 @@ def _flag_unpinned(doc: Document, rows: list[_Row], choice: tuple[int, ...]) -> 
         fids = [f for f in r.fids if f in valid and f not in flagged]
         if not fids or cut_margin(doc.char_probs, cand.slots) >= SURE_CUT:
             continue
-        other = r.cands[1 if choice[k] == 0 else 0]
-        alt = {fid: _value_of(r, r.cands.index(other), j) for j, fid in enumerate(r.fids) if fid in valid}
+        other = 1 if choice[k] == 0 else 0  # the next most probable cut
+        alt = {fid: _value_of(r, other, j) for j, fid in enumerate(r.fids) if fid in valid}
         doc.flags.append(Flag(code="split.unpinned", fields=fids, alternatives=[alt],
                               message="no sum of the table pins this cut of the glued digits and the model is not "
                                       "sure of it; check these cells in the source"))

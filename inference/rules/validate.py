@@ -22,6 +22,7 @@ printed on one line. A row total that breaks always names every field.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from nianbao.document import Document, Flag
@@ -34,15 +35,21 @@ _DOUBT = ("split.", "table.", "crosscheck.tagger_reader")
 _COLUMN_IDENTITIES = ("invariant.balance", "invariant.outcome_total")
 
 
+def broken_sums(values: Mapping[str, float | int | None], inv: Invariant) -> tuple[float, float] | None:
+    """(lhs, rhs) sums of an identity over a field -> value mapping when they differ (a blank or an absent
+    field counts as 0); None when it holds."""
+    lhs = sum(values.get(f) or 0 for f in inv.lhs)
+    rhs = sum(values.get(f) or 0 for f in inv.rhs)
+    if math.isclose(lhs, rhs, abs_tol=1e-6):
+        return None
+    return lhs, rhs
+
+
 def check(doc: Document, inv: Invariant) -> tuple[float, float] | None:
     """(lhs, rhs) sums of an identity when it is broken; None when it holds or cannot be checked."""
     if any(f not in doc.fields for f in inv.fields):
         return None
-    lhs = sum(doc.fields[f].value or 0 for f in inv.lhs)
-    rhs = sum(doc.fields[f].value or 0 for f in inv.rhs)
-    if math.isclose(lhs, rhs, abs_tol=1e-6):
-        return None
-    return lhs, rhs
+    return broken_sums({f: doc.fields[f].value for f in inv.fields}, inv)
 
 
 def broken_invariants(doc: Document) -> list[tuple[Invariant, float, float]]:
