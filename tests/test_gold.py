@@ -26,7 +26,7 @@ from nianbao.labels.goldcheck import invariant_breaks, problems
 from nianbao.labels.propose import PINYIN, T2S, build_view, parse_cell, propose, split_token
 
 # Reports rules were designed on (labels/gold/INDEX.md): the seeds, and the one pdftotext raw text read for rules/stream.py.
-TUNED = {f"seeds-00{i}" for i in range(5)} | {"pdf-hongze-2024-raw"}
+TUNED = {f"seeds-00{i}" for i in range(5)} | {"pdf-hongze-2024-raw", "pdf-huaian-2024-raw"}
 
 EXPECTED_DOCS = {
     "seeds-000": ("pipe_cells", "v2021"), "seeds-001": ("prose", "none"), "seeds-002": ("tsv_markdown", "v2021"),

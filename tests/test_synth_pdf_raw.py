@@ -1,7 +1,7 @@
 """The ``pdf_raw`` style prints tables 3 and 4 as plain ``pdftotext`` reads a real report's content
 stream: interleaved header fragments, values in row order mixing row-major rows and column-major
 blocks (with the exact blank-line pattern), row labels displaced from their values, page footers
-inside the table, table 4's last header cell printed just before the last value -- and in other
+inside the table, table 4's last header cell printed just before the last value or its blocks out of order -- and in other
 documents the tidy order. These tests fail if a phenomenon disappears or a span goes wrong.
 
 The reader here (``read_t3``) finds table 3's cells from the layout alone: the values come in
@@ -108,8 +108,13 @@ def read_t3(d: GoldDoc) -> T3:
             runs[-1].append(s)
         else:
             runs.append([s])
-    units: list[Unit] = []
     ncols = len(cat.T3_COLS)
+    n_rows = sum(len(c) for c in runs) // ncols
+    if n_rows > len(rows) and "s4" not in {s.id for s in d.sections}:
+        # cut off inside table 3 (a truncated report): labels still deferred at the cut are lost with the
+        # rest, so the rows are the template's first ones
+        rows = [r.key for r in cat.t3_rows(d.template)][:n_rows]  # type: ignore[arg-type]
+    units: list[Unit] = []
     r = 0
     while runs:
         k = len(runs[0])
@@ -164,11 +169,15 @@ def test_t3_values_in_row_order_with_exact_blank_lines(docs: list[GoldDoc]) -> N
         assert printed == {f for f in d.fields if f.startswith("t3.")}
 
 
-def test_t4_values_in_template_order(docs: list[GoldDoc]) -> None:
+T4 = cat.t4_fields()
+T4_BLOCKS = T4[0:4] + T4[10:14] + T4[4:5] + T4[5:10] + T4[14:15]  # the blocks out of the table's order
+
+
+def test_t4_values_in_template_or_block_order(docs: list[GoldDoc]) -> None:
     for d in docs:
         lo, hi = region(d, "s4")
         vals = spans_in(d, "VAL", lo, hi)
-        assert [s.field for s in vals] == cat.t4_fields(), d.name
+        assert [s.field for s in vals] in (T4, T4_BLOCKS), d.name
 
 
 def test_header_pieces_are_col_spans(docs: list[GoldDoc]) -> None:
@@ -235,6 +244,8 @@ def phenomena(d: GoldDoc) -> set[str]:
     if any(vals4[-2].end < s.start < vals4[-1].start and norm(text[s.start:s.end]) == "总计"
            for s in spans_in(d, "COL", lo4, hi4)):
         found.add("table-4 total before the last value")
+    if [s.field for s in vals4] == T4_BLOCKS:
+        found.add("table-4 blocks out of order")
     if tidy:
         found.add("tidy")
     return found
@@ -244,7 +255,7 @@ PHENOMENA = ("column-major block", "row-major row", "one label before its block"
              "label after a later unit", "group label between its rows' labels", "letter-spaced group label",
              "wrapped label", "stray space in a label", "page footer inside table 3",
              "interleaved header fragments (s3)", "interleaved header fragments (s4)",
-             "table-4 total before the last value", "tidy")
+             "table-4 total before the last value", "table-4 blocks out of order", "tidy")
 
 
 def test_real_layout_phenomena_occur(docs: list[GoldDoc]) -> None:

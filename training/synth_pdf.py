@@ -47,7 +47,7 @@ from __future__ import annotations
 import random
 import re
 
-from nianbao.training.synth_content import Traits
+from nianbao.training.synth_content import CellValue, Traits
 from nianbao.training.synth_render import Style, TRow, TTable
 
 _DIGITS = re.compile(r"(?<=[^\x00-\x7f])(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)(?=[^\x00-\x7f])")
@@ -342,6 +342,7 @@ class PdfRaw(PdfBase):
     group_spaces_p = 0.5  # 三、本年度办理结果 letter-spaced by stray spaces (三 、本 年 度办 理 结果)
     footer_p = 0.6  # table 3 runs over a page break: the footer (``-3-``) falls between two of its labels
     late_total_p = 0.6  # table 4: the last header cell (复议后起诉 总计) comes out just before the last value
+    t4_blocks_p = 0.25  # table 4 in content-stream order comes out as blocks out of the table's order
 
     def __init__(self, *a: object) -> None:
         super().__init__(*a)  # type: ignore[arg-type]
@@ -364,7 +365,10 @@ class PdfRaw(PdfBase):
             self.table3_stream(t)
             return
         if self.stream and t.key == "t4" and rng.random() < self.t4_stream_p:
-            self.table4_stream(t)
+            if rng.random() < self.t4_blocks_p:
+                self.table4_blocks(t)
+            else:
+                self.table4_stream(t)
             return
         if t.title:
             self.cellline(t.title, "TTL", rng.random() < 0.5)
@@ -635,6 +639,43 @@ class PdfRaw(PdfBase):
             self.nl(2 if i < len(cells) - 1 or rng.random() < 0.5 else 1, safe=False)
         b.bp()
         self.on_page = rng.randint(0, self.page_lines // 2)
+
+
+    def table4_blocks(self, t: TTable) -> None:
+        """Table 4 as blocks out of the table's order, each after the header text drawn with it: the group
+        cells and 行政复议's leaves, its four results; 复议后起诉's leaves around its group cell, its four
+        results; ``总计`` and 行政复议's total; 未经复议直接起诉's leaves, its results and total; ``总计`` and
+        复议后起诉's total."""
+        hdr, cells = t.header, t.rows[0].cells
+        for h in (hdr[0][0], hdr[0][1], hdr[1][5]):
+            self.cellline(h.replace("|", ""), "COL")
+        self.leaf_lines(hdr[1][:5])
+        self.value_lines(cells[0:4])
+        frags = [fragments(h) for h in hdr[2][5:9]]
+        k = self.rng.randint(0, len(frags))
+        self.leaf_lines(hdr[2][5:5 + k] if k else [])
+        self.cellline(hdr[1][6].replace("|", ""), "COL")
+        self.leaf_lines(hdr[2][5 + k:9])
+        self.value_lines(cells[10:14])
+        self.cellline(self.spaced_total(hdr[1][4]), "COL")
+        self.value_lines(cells[4:5])
+        self.leaf_lines(hdr[2][0:4])
+        self.value_lines(cells[5:10])
+        self.cellline(self.spaced_total(hdr[2][-1]), "COL")
+        self.value_lines(cells[14:15])
+        self.b.bp()
+        self.on_page = self.rng.randint(0, self.page_lines // 2)
+
+    def leaf_lines(self, heads: list[str]) -> None:
+        """Header cells stacked a fragment a line (``结果`` / ``维持``), a blank line after each."""
+        for h in heads:
+            self.cellline(h.replace("|", "\n"), "COL")
+
+    def value_lines(self, cells: list[tuple[str, CellValue]]) -> None:
+        """Values one a line, each followed by a blank line."""
+        for fid, cv in cells:
+            self.b.cell(cv, fid)
+            self.nl(2, safe=False)
 
 
 def _row_run(labels: list[tuple[str, bool]], i: int) -> list[int]:

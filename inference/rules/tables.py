@@ -31,7 +31,7 @@ from nianbao.rules.digits import (
     solve_rows,
 )
 from nianbao.rules.events import Event, collect_events, split_tables, untagged_values
-from nianbao.rules.headers import t2_columns, t3_columns, t4_columns
+from nianbao.rules.headers import T4_CANON, t2_columns, t3_columns, t4_columns
 from nianbao.rules.layout import column_anchors, preferred_columns
 from nianbao.rules.rows import PrintedRow, assemble_rows
 from nianbao.rules.separators import (
@@ -44,6 +44,7 @@ from nianbao.rules.separators import (
     trim_padding,
 )
 from nianbao.rules.stream import stream_reading, violations
+from nianbao.rules.t4_order import t4_reading
 from nianbao.rules.values import parse_cell, to_number
 
 CONFIDENT = 0.95  # posterior a split needs to stand without a flag
@@ -67,7 +68,7 @@ class Evidence:
     rescued: bool = False  # read from text the tagger left untagged
     model: bool = False  # a tagger model (not the rules-only reader) tagged the document
     agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
-    stream: bool = False  # placed by its position in a value stream (``rules.stream``), not by a row label
+    stream: bool = False  # placed by its position in a value stream (``rules.stream``, ``rules.t4_order``), not by a row label
 
 
 @dataclass
@@ -87,7 +88,7 @@ class _Row:
     units: list[str | None]
     note: str | None = None  # table.extra_values | table.unreadable_row
     rescued: bool = False  # its values were read from text the tagger left untagged
-    stream: bool = False  # placed by its position in table 3's value stream
+    stream: bool = False  # placed by its position in a value stream (table 3's rows, table 4's blocks)
 
 
 # ----------------------------------------------------------------- stage
@@ -234,12 +235,16 @@ def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_R
     for key, cells in zip(reading.keys, reading.cells, strict=True):
         cands, note = _candidates(doc, None, cells, n, sums, [ColRule()] * n, starts)
         out.append(_Row([f"t3.{key}.{c}" for c in cols], printed.get(key), cands, [None] * n, note, stream=True))
-    if reading.disputed:
-        doc.flags.append(Flag(code="table.stream_ambiguous", fields=list(reading.disputed),
-                              alternatives=[{f: alts[0] for f, alts in reading.disputed.items()}],
-                              message="the values are printed one per line without their labels and more than one "
-                                      "order of rows and columns fits the table's sums; check these cells"))
+    _flag_disputed(doc, reading.disputed, "the values are printed one per line without their labels and more "
+                                          "than one order of rows and columns fits the table's sums; check these cells")
     return out
+
+
+def _flag_disputed(doc: Document, disputed: dict[str, list[float | int | None]], message: str) -> None:
+    """Flag the fields that an equally good reading of a value stream reads otherwise, with those values."""
+    if disputed:
+        doc.flags.append(Flag(code="table.stream_ambiguous", fields=list(disputed),
+                              alternatives=[{f: alts[0] for f, alts in disputed.items()}], message=message))
 
 
 def _problems(rows: list[_Row], keys: list[str]) -> int:
@@ -289,6 +294,13 @@ def _t4_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
     values = [e for e in evs[first_col:] if e.tag in ("VAL", "BLANK")]
     if not values:
         values = _rescue(doc, max(e.end for e in evs if e.tag == "COL"), starts)
+    reading = t4_reading(doc.norm_text, values, cols, evs[0].start) if values else None
+    if reading is not None:
+        cols = list(T4_CANON)
+        values = [reading.cells[c] for c in cols]
+        _flag_disputed(doc, {f"t4.{c}": v for c, v in reading.disputed.items()},
+                       "table 4's values are printed out of order and more than one order fits its sums; "
+                       "check these cells")
     sums = []
     for g in ("review", "suit_direct", "suit_after_review"):
         idx = {c.split(".")[1]: k for k, c in enumerate(cols) if c.startswith(g + ".")}
@@ -298,7 +310,8 @@ def _t4_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
         at = max(e.end for e in evs if e.tag == "COL")
         for c in cands:
             c.slots = tuple(Slot(None, at, at, "gap") for _ in c.slots)
-    return [_Row([f"t4.{c}" for c in cols], None, cands, [None] * len(cols), note, any(e.rescued for e in values))]
+    return [_Row([f"t4.{c}" for c in cols], None, cands, [None] * len(cols), note, any(e.rescued for e in values),
+                 stream=reading is not None)]
 
 
 def _t3_identities(rows: list[_Row]) -> list[Identity]:
