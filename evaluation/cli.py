@@ -122,10 +122,10 @@ def evaluate(
         tag_source = f"{tagger_summary['name']} tags"
     version = release or (report.stem if report else __version__)
     data = build_report(version, gold_docs, shown_path(gold), runs, baseline, inputs, tagger_summary)
-    print_report(data, texts, max_errors=max_errors)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(dump_json(data) + "\n", encoding="utf-8")
+    print_report(data, texts, max_errors=max_errors)
     if report is not None:
         prev = previous or find_previous(report.parent, version)
         paths = write_release(data, report, runs, baseline, prev)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nianbao.evaluation.markdown import (
@@ -25,7 +26,7 @@ def _table(title: str, head: list[str], rows: list[list[Any]]) -> Table:
     for h in head:
         t.add_column(h, overflow="fold")
     for r in rows:
-        t.add_row(*(fmt(c) for c in r))
+        t.add_row(*(escape(fmt(c)) for c in r))  # report text such as ``[/]`` is not markup
     return t
 
 

@@ -1,3 +1,3 @@
 """nianbao: structured data from Chinese government information-disclosure annual reports."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -250,3 +250,16 @@ def test_cli_counts_a_document_without_prediction(tmp_path):
     assert res.exit_code == 0, res.output
     run = json.loads((tmp_path / "s.json").read_text())["runs"]["out"]
     assert run["unpredicted"] == ["synth-b"] and run["overall"]["fields"]["missing"] == 12
+
+
+def test_terminal_tables_print_report_text_literally():
+    """A snippet such as ``0[/]0`` (a printed mark in brackets) is text, not rich markup."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from nianbao.evaluation.terminal import _table
+
+    buf = StringIO()
+    Console(file=buf, width=200).print(_table("t", ["a"], [["0[/]0"], ["[bold]x"]]))
+    assert "0[/]0" in buf.getvalue() and "[bold]x" in buf.getvalue()
