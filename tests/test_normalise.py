@@ -143,6 +143,23 @@ def test_html_kind_keeps_the_page_source_as_text() -> None:
     assert doc.to_source(0, 6) == (3, 9)
 
 
+@pytest.mark.parametrize("page", [
+    "<!DOCTYPE html>\n<html><body><p>一、总体情况</p></body></html>",
+    "  <html lang='zh'><p>一、总体情况</p></html>",
+    "<div class='article'>\n" + "".join(f"<p>第{i}段</p>\n" for i in range(12)) + "</div>",
+])
+def test_a_page_source_given_as_text_is_read_as_html(page: str) -> None:
+    """Crawled corpora often store the page source in .txt files or a JSONL ``text`` field."""
+    doc = normalise_document(_decode(page.encode(), kind="text"))
+    assert doc.kind == "html" and "<" not in doc.norm_text and doc.text == page
+
+
+@pytest.mark.parametrize("text", ["一、总体情况\n收到申请<5件。", "<p>一、总体情况</p> 只有一个标签的正文"])
+def test_plain_text_with_a_stray_bracket_stays_text(text: str) -> None:
+    doc = normalise_document(_decode(text.encode(), kind="text"))
+    assert doc.kind == "text" and doc.norm_text == text
+
+
 # ------------------------------------------------------------------ unicode
 def test_spaces_and_full_width_forms() -> None:
     text = "（一）\u00a0本年新收\u2003１２件\u3000合计：３，５０１．５万元；比例５０％／－１"

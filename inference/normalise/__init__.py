@@ -2,7 +2,7 @@
 
 Steps, each ``text -> (text, map to its input)`` and composed into one map:
 
-1. ``html.html_to_text``     HTML page -> layout text (kind ``html`` only)
+1. ``html.html_to_text``     HTML page -> layout text (kind ``html``, or a text that ``looks_like_html``)
 2. ``unicode.clean_unicode`` spaces, full-width forms, radical look-alikes, invisibles
 3. ``script.to_simplified``  traditional -> simplified (OpenCC ``t2s``), same length
 4. ``script.strip_pinyin``   ``鎮(zhèn)`` -> ``鎮``, real parentheses kept
@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nianbao.normalise.boilerplate import find_boilerplate
-from nianbao.normalise.html import html_to_text
+from nianbao.normalise.html import html_to_text, looks_like_html
 from nianbao.normalise.offsets import OffsetMap, chain
 from nianbao.normalise.script import strip_pinyin, to_simplified
 from nianbao.normalise.unicode import clean_unicode
@@ -62,7 +62,10 @@ def normalise_text(text: str, kind: str = "text") -> tuple[str, OffsetMap]:
 
 
 def normalise_document(doc: Document) -> Document:
-    """Set ``doc.norm_text``, ``doc.offsets`` (norm -> ``doc.text``) and ``doc.boilerplate``."""
+    """Set ``doc.norm_text``, ``doc.offsets`` (norm -> ``doc.text``) and ``doc.boilerplate``; a page source
+    given as text (a crawl's ``.txt`` or JSONL ``text``) is read as HTML (``doc.kind`` says so)."""
+    if doc.kind == "text" and looks_like_html(doc.text):
+        doc.kind = "html"
     doc.norm_text, doc.offsets = normalise_text(doc.text, doc.kind)
     doc.boilerplate = find_boilerplate(doc.norm_text)
     return doc

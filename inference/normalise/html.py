@@ -230,3 +230,19 @@ def html_to_text(source: str) -> tuple[str, OffsetMap]:
     parser.close()
     return parser.layout.out.build(len(source))
 
+
+
+_PAGE_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|\?xml|head|body)\b", re.I | re.S)
+_CLOSING = re.compile(r"</(?:p|div|td|th|tr|table|span|li|h[1-6]|font|strong|a)\s*>", re.I)
+MIN_CLOSING_TAGS = 10  # closing tags of common elements that make a text without a page start a page source
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text given as plain text is an HTML page source (or a fragment of one).
+
+    >>> looks_like_html("<!DOCTYPE html><html><p>一</p></html>"), looks_like_html("收到申请<5件。")
+    (True, False)
+    """
+    if _PAGE_START.match(text[:4096]):
+        return True
+    return len(_CLOSING.findall(text, 0, 200_000)) >= MIN_CLOSING_TAGS
