@@ -55,6 +55,8 @@ report: $(STAMP)
 	$(BIN)/nianbao eval --gold out/synth-test/gold --pred model=out/synth-model.jsonl \
 	  --pred model_only=out/synth-model-only.jsonl --pred rules=out/synth-rules.jsonl \
 	  --report evaluation/reports/$(VERSION)-synthetic.md --gallery out/gallery-synthetic.html
+	$(BIN)/python -m nianbao.evaluation.robustness --json evaluation/reports/$(VERSION)-robustness.json \
+	  --markdown evaluation/reports/$(VERSION)-robustness.md
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
 bench: $(STAMP)

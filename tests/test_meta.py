@@ -58,6 +58,12 @@ def test_damaged_signature_date_alone_gives_no_date() -> None:
     assert d.meta.date is None and d.meta.org == "东岭乡人民政府"
 
 
+def test_invisible_characters_leave_the_printed_title() -> None:
+    """A title keeps its printed script and spacing, but not the zero-width characters crawls carry."""
+    d = run("石桥\u200b镇2022年政府信息公开\ufeff工作年度报告\n一、总体情况\n2022年,我镇公开信息40条。\n")
+    assert d.meta.title == "石桥镇2022年政府信息公开工作年度报告"
+
+
 def test_no_title_line_year_from_body() -> None:
     d = run("一、總體情況\n河口鎮(zhèn)著力做好2020年信息公開(kāi)工作。\n(一)主動公開(kāi)\n"
             "2020 年,河口鎮主動公開信息22條。2021年將繼續推進。\n二、主動公開政府信息情況\n")

@@ -24,6 +24,7 @@ Meta(org='某乡人民政府', year=2021, title='某乡2021年政府信息公开
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -377,6 +378,11 @@ def _page_date_line(text: str, limit: int) -> str | None:
     return None
 
 
+def _visible(text: str) -> str:
+    """The text without invisible format characters (zero-width spaces and joiners, BOMs, soft hyphens)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def extract_meta(doc: Document) -> Document:
     """Set ``doc.meta`` (org, year, title, date) from title, header, body and signature."""
     text = doc.norm_text
@@ -386,7 +392,8 @@ def extract_meta(doc: Document) -> Document:
     title = norm_title = None
     if spans:
         norm_title = "".join(text[a:b] for a, b in spans)
-        title = "".join(doc.text[slice(*doc.to_source(a, b))].strip() for a, b in spans) if doc.text else norm_title
+        title = "".join(_visible(doc.text[slice(*doc.to_source(a, b))]).strip() for a, b in spans) \
+            if doc.text else norm_title
     else:
         norm_title = next((header[k] for k in ("标题", "名称") if is_title_line(header.get(k, ""))), None)
         title = norm_title
