@@ -237,7 +237,7 @@ def _rescue_labels(events: list[Event], text: str) -> list[Event]:
     """Row labels the tagger left untagged between two table tags (``行政许可0行政处罚0``): a short
     stretch without sentence punctuation that holds a catalogue label word for word."""
     out: list[Event] = []
-    for a, b in zip(events, events[1:] + [None], strict=True):
+    for a, b in zip(events, [*events[1:], None], strict=False):  # no events: nothing to pair
         out.append(a)
         if b is None or a.tag not in _TABLE_TAGS or b.tag not in _TABLE_TAGS or b.start - a.end < 2:
             continue

@@ -36,8 +36,9 @@ import re
 from dataclasses import dataclass, field
 from itertools import permutations
 
-from nianbao.labels.catalogue import T4_COLS, T4_GROUPS
+from nianbao.labels.catalogue import T4_COLS, T4_GROUPS, invariants_for
 from nianbao.rules.events import Event
+from nianbao.rules.validate import broken_sums
 from nianbao.rules.values import parse_cell
 
 GROUPS = tuple(g for g, _ in T4_GROUPS)
@@ -102,13 +103,13 @@ def t4_reading(text: str, values: list[Event], cols: list[str], start: int) -> T
     return T4Reading({f: values[k] for f, k in chosen.items()}, {f: nums[k] for f, k in chosen.items()}, disputed)
 
 
+_SUMS = invariants_for(frozenset(f"t4.{c}" for c in CANON))  # each group's results add up to its total
+
+
 def _sums_hold(values: dict[str, float | int | None]) -> bool:
     """Whether each group's four results add up to its total."""
-    for g in GROUPS:
-        parts = sum(values.get(f"{g}.{c}") or 0 for c in RESULTS)
-        if abs(parts - (values.get(f"{g}.total") or 0)) > 1e-6:
-            return False
-    return True
+    fields = {f"t4.{c}": v for c, v in values.items()}
+    return not any(broken_sums(fields, inv) for inv in _SUMS)
 
 
 def _table_order(cols: list[str]) -> tuple[_Block, ...]:
