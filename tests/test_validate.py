@@ -305,6 +305,27 @@ def test_an_agreeing_reading_is_recorded_and_a_tie_is_flagged() -> None:
     assert swapped.flags
 
 
+def test_blanks_on_a_separated_row_are_placed_by_the_reader() -> None:
+    """The model puts the blank after the row; the reader counts the tabs: the first cell is the blank one.
+    Both readings keep every sum, so the reader's stands and the model's is the flagged alternative."""
+    from nianbao.rules.crossread import cross_read
+    from nianbao.rules.tables import build
+
+    text = TSV_T2.replace("规章\t1\t2\t3", "规章\t\t2\t3")
+    spans = [("SEC", "二、主动公开政府信息情况"), ("TTL", "第二十条第(一)项"), ("COL", "本年制发件数"), ("COL", "本年废止件数"),
+             ("COL", "现行有效件数"), ("ROW", "规章"), ("VAL", "2"), ("VAL", "3"), ("BLANK", "\n")]
+    doc = _model_tagged(text, spans)
+    cross_read(doc, build(doc))
+    assert [doc.fields[f"t2.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [None, 2, 3]
+    (flag,) = doc.flags
+    assert flag.code == "crosscheck.tagger_reader" and flag.alternatives == [
+        {"t2.regulations.issued": 2, "t2.regulations.repealed": 3, "t2.regulations.in_force": None}]
+    spaced = _model_tagged(text.replace("\t", "  "), spans)  # no separators to count: the model's reading stays
+    cross_read(spaced, build(spaced))
+    assert [spaced.fields[f"t2.regulations.{c}"].value for c in ("issued", "repealed", "in_force")] == [2, 3, None]
+    assert [f.code for f in spaced.flags] == ["crosscheck.tagger_reader"]
+
+
 def test_a_row_only_the_model_read_is_not_disputed() -> None:
     """The reader misses a damaged row label the model tagged: no second reading, so no flag and no agreement."""
     from nianbao.rules.crossread import cross_read, reader_document

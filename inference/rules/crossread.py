@@ -7,7 +7,9 @@ well and the tables are rebuilt from both tag sets. Per table:
 - they differ: the reading with fewer problems (broken identities, undecided cuts, unreadable or
   overfull rows, fields the other reading has and it lacks) is kept; where both have as many, the
   model's reading is kept and every field the two read differently is flagged
-  ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently. A field
+  ``crosscheck.tagger_reader`` with the reader's value as the alternative — never silently. Where they
+  differ only in which cells are blank, on rows split by tabs or ``|``, the reader's reading is kept
+  instead (it places blanks by counting separators; the model's reading is the flag's alternative). A field
   only the model read (a row whose label the reader missed) has no second reading: it is not
   flagged for that, and its evidence records no agreement.
 
@@ -17,7 +19,7 @@ Switch it off per run with ``PipelineConfig(cross_read=False)`` / ``nianbao pars
 
 from __future__ import annotations
 
-from nianbao.document import Document, Flag
+from nianbao.document import Document, FieldValue, Flag
 from nianbao.labels.catalogue import invariants_for, table_of
 from nianbao.rules.tables import Evidence, TableBuild, build
 from nianbao.rules.validate import check
@@ -67,6 +69,13 @@ def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableB
             _take(doc, twin, table, built, twin_built)
             continue
         diff = [f for f in mine if f in theirs and not _same(mine[f].value, theirs[f].value)]
+        if diff and _blanks_moved(mine, theirs, diff) and _on_separated_lines(doc.norm_text, mine, theirs, diff):
+            _take(doc, twin, table, built, twin_built)
+            doc.flags.append(Flag(code="crosscheck.tagger_reader", fields=diff,
+                                  alternatives=[{f: mine[f].value for f in diff}],
+                                  message="the model's tags put blank cells elsewhere than the rules-only reader, "
+                                          "which counts the row's separators; check these cells in the source"))
+            continue
         for f in mine:  # a field the reader has no reading of (its row label escaped it) is not disputed
             built.evidence[f].agree = (f not in diff) if f in theirs else None
         if diff:
@@ -91,6 +100,34 @@ def _take(doc: Document, twin: Document, table: str, built: TableBuild, twin_bui
             built.evidence[f] = ev
     doc.flags += [fl for fl in twin.flags if fl.fields and all(table_of(f) == table for f in fl.fields)]
     doc.tables = [t for t in doc.tables if t.id != table] + [t for t in twin.tables if t.id == table]
+
+
+def _blanks_moved(mine: dict[str, FieldValue], theirs: dict[str, FieldValue], diff: list[str]) -> bool:
+    """Whether the two readings of the disputed fields hold the same values in the same order and differ only
+    in where the blank cells are."""
+    def filled(side: dict[str, FieldValue]) -> list[float | int]:
+        return [side[f].value for f in diff if side[f].value is not None]  # type: ignore[misc]
+
+    a, b = filled(mine), filled(theirs)
+    return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _on_separated_lines(text: str, mine: dict[str, FieldValue], theirs: dict[str, FieldValue],
+                        diff: list[str]) -> bool:
+    """Whether every disputed cell of both readings sits on a line whose cells are split by tabs or ``|``,
+    where the reader places blanks by counting separators."""
+    for side in (mine, theirs):
+        for f in diff:
+            span = side[f].norm_span
+            if span is None:
+                return False
+            at = min(span[0], len(text) - 1)
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            line = text[start:end if end >= 0 else len(text)]
+            if line.count("\t") + line.count("|") < 2:
+                return False
+    return True
 
 
 def _same(a: float | int | None, b: float | int | None) -> bool:
