@@ -24,7 +24,7 @@ from pathlib import Path
 
 import typer
 
-from nianbao.evaluation.score import score_meta
+from nianbao.evaluation.score import score_meta, values_equal
 from nianbao.inputs import InputItem
 from nianbao.labels.gold import load_gold
 from nianbao.normalise import decode_bytes
@@ -129,10 +129,10 @@ def run(gold_dir: Path, corpus: Path, use_model: bool = True, names: list[str] |
                                              kind=kind))  # type: ignore[arg-type]
             got = {f: v.value for f, v in doc.fields.items()}
             flagged = {f for fl in doc.flags for f in fl.fields}
-            wrong = {f for f in gold if f in got and not _same(got[f], gold[f])} | (got.keys() - gold.keys())
+            wrong = {f for f in gold if f in got and not values_equal(gold[f], got[f])} | (got.keys() - gold.keys())
             s.docs += 1
             s.fields += len(gold)
-            s.right += sum(1 for f in gold if f in got and _same(got[f], gold[f]))
+            s.right += sum(1 for f in gold if f in got and values_equal(gold[f], got[f]))
             s.silent += len(wrong - flagged)
             s.template_wrong += doc.template != g.template
             metas = score_meta(g, doc.to_record())
@@ -140,12 +140,6 @@ def run(gold_dir: Path, corpus: Path, use_model: bool = True, names: list[str] |
             s.meta_right += sum(m.correct for m in metas)
             s.failed += doc.status == "error"
     return scores
-
-
-def _same(a: object, b: object) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
 
 
 def markdown(scores: dict[str, Score]) -> str:

@@ -24,12 +24,12 @@ Meta(org='某乡人民政府', year=2021, title='某乡2021年政府信息公开
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from nianbao.document import Document, Meta
+from nianbao.normalise.unicode import invisible_free
 
 _CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0, "Ｏ": 0, "0": 0}
 _DATE_NUM = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*([-/.年])\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*(日?)")
@@ -378,11 +378,6 @@ def _page_date_line(text: str, limit: int) -> str | None:
     return None
 
 
-def _visible(text: str) -> str:
-    """The text without invisible format characters (zero-width spaces and joiners, BOMs, soft hyphens)."""
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
-
-
 def extract_meta(doc: Document) -> Document:
     """Set ``doc.meta`` (org, year, title, date) from title, header, body and signature."""
     text = doc.norm_text
@@ -392,7 +387,7 @@ def extract_meta(doc: Document) -> Document:
     title = norm_title = None
     if spans:
         norm_title = "".join(text[a:b] for a, b in spans)
-        title = "".join(_visible(doc.text[slice(*doc.to_source(a, b))]).strip() for a, b in spans) \
+        title = "".join(invisible_free(doc.text[slice(*doc.to_source(a, b))]).strip() for a, b in spans) \
             if doc.text else norm_title
     else:
         norm_title = next((header[k] for k in ("标题", "名称") if is_title_line(header.get(k, ""))), None)
