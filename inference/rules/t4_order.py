@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import permutations
+from itertools import pairwise, permutations
 
 from nianbao.labels.catalogue import T4_COLS, T4_GROUPS, invariants_for
 from nianbao.rules.events import Event
@@ -82,9 +82,11 @@ def t4_reading(text: str, values: list[Event], cols: list[str], start: int) -> T
         return None
     order = _table_order(cols)
     heads = _heads_before(text, values, start)
+    # whether text stands between value k - 1 and value k (index 0: never asked)
+    interrupted = [False] + [bool(text[a.end:b.start].strip()) for a, b in pairwise(values)]
     best: list[tuple[int, dict[str, int]]] = []  # (distance, field -> value index)
     for perm in permutations(order):
-        placed = _place(perm, order, cols, values, text)
+        placed = _place(perm, order, cols, interrupted)
         if placed is None or not _sums_hold({f: nums[k] for f, k in placed.items()}):
             continue
         if not _heads_agree(perm, placed, heads):
@@ -123,17 +125,16 @@ def _table_order(cols: list[str]) -> tuple[_Block, ...]:
     return tuple(out)
 
 
-def _place(perm: tuple[_Block, ...], order: tuple[_Block, ...], cols: list[str], values: list[Event],
-           text: str) -> dict[str, int] | None:
+def _place(perm: tuple[_Block, ...], order: tuple[_Block, ...], cols: list[str],
+           interrupted: list[bool]) -> dict[str, int] | None:
     """Field -> value index when the blocks are printed in ``perm`` order; None where two blocks that the
-    text prints with nothing between are not neighbours in the table's ``order``, or text interrupts a
-    group's results."""
+    text prints with nothing between (``interrupted[k]`` False) are not neighbours in the table's ``order``,
+    or text interrupts a group's results."""
     placed: dict[str, int] = {}
     k = 0
     prev: _Block | None = None
     for b in perm:
-        if prev is not None and order.index(b) != order.index(prev) + 1 \
-                and not text[values[k - 1].end:values[k].start].strip():
+        if prev is not None and order.index(b) != order.index(prev) + 1 and not interrupted[k]:
             return None
         if b.total:
             placed[f"{b.group}.total"] = k
@@ -144,7 +145,7 @@ def _place(perm: tuple[_Block, ...], order: tuple[_Block, ...], cols: list[str],
                 if c.startswith(b.group + ".") and not c.endswith(".total"):
                     placed[c] = k
                     k += 1
-            if any(text[values[j - 1].end:values[j].start].strip() for j in range(first + 1, k)):
+            if any(interrupted[first + 1:k]):
                 return None
         prev = b
     return placed
