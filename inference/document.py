@@ -39,6 +39,20 @@ class Flag(BaseModel):
     alternatives: list[dict[str, Any]] | None = None
 
 
+class Resolution(BaseModel):
+    """A field whose doubt was settled after reading (output.md ``resolutions``): it left ``flags``.
+
+    ``evidence`` is ``{"kind": "prose" | "crossyear" | "review", ...}``: a prose span, the other
+    report's ``doc_id`` and field, or the reviewer. ``code`` is the flag the field carried before.
+    """
+
+    field: str
+    previous: Number | None = None
+    value: Number | None = None
+    code: str | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
 class Meta(BaseModel):
     """Report metadata per ``fields.yaml``: absent keys are left out of the record."""
 
@@ -156,7 +170,10 @@ class Document(BaseModel):
     tables: list[Table] = Field(default_factory=list)
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     flags: list[Flag] = Field(default_factory=list)
+    resolutions: list[Resolution] = Field(default_factory=list)
     model: ModelInfo | None = None
+    url: str | None = None  # the page's address where known (WARC-Target-URI, a crawl's 原文链接)
+    duplicate_of: str | None = None  # doc_id or source of an earlier record holding the same report
 
     _offsets: OffsetMap | None = PrivateAttr(default=None)
     _char_probs: Any = PrivateAttr(default=None)  # numpy [len(norm_text), n_labels] or None
@@ -201,7 +218,7 @@ class Document(BaseModel):
         for s in self.sections:
             a, b = self.to_source(s.start, s.end)
             sections.append({"id": s.id, "title": s.title, "start": a, "end": b})
-        return {
+        record: dict[str, Any] = {
             "nianbao": self.nianbao,
             "doc_id": self.doc_id,
             "source": self.source,
@@ -214,3 +231,11 @@ class Document(BaseModel):
             "flags": [f.model_dump(exclude_none=True) for f in self.flags],
             "model": self.model.model_dump() if self.model else None,
         }
+        # additions to the contract (output.md): present only where they say something
+        if self.resolutions:
+            record["resolutions"] = [r.model_dump(exclude_none=True) for r in self.resolutions]
+        if self.url:
+            record["url"] = self.url
+        if self.duplicate_of:
+            record["duplicate_of"] = self.duplicate_of
+        return record
