@@ -210,6 +210,13 @@ class Document(BaseModel):
         return self
 
     # ------------------------------------------------------------ output view
+    def table(self, table_id: str) -> Any:
+        """Table ``t2``, ``t3`` or ``t4`` as a pandas DataFrame laid out like the printed table (Chinese
+        row and column labels); a blank, a mark or a missing field is <NA>, never 0 (``fields`` says which)."""
+        from nianbao.export.frame import document_table
+
+        return document_table(self, table_id)
+
     def to_record(self) -> dict[str, Any]:
         """The JSONL record of ``shared/spec/output.md`` (offsets into the original text)."""
         fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, self.to_source(*fv.norm_span))
