@@ -30,6 +30,7 @@ def _register() -> None:
 
     app.command("parse")(parse)
     app.command("export")(__import__("nianbao.export.cli", fromlist=["export"]).export)
+    app.command("show")(__import__("nianbao.review.show", fromlist=["show"]).show)
     for module, name, help_ in (
         ("nianbao.training.cli", "train", "Generate synthetic data and train the tagger."),
         ("nianbao.evaluation.cli", "eval", "Score predictions against gold labels; write release reports."),
