@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Parse the bundled example corpus with the shipped model and print a summary.
+## Parse the bundled example corpus with the shipped model and print a summary; export the output to
+## DuckDB beside it and show one parsed example's tables.
 run: $(STAMP)
 	mkdir -p $(dir $(OUT))
 	$(BIN)/nianbao parse examples -o $(OUT)
+	$(BIN)/nianbao export $(OUT) --to $(basename $(OUT)).duckdb
+	$(BIN)/nianbao show --record $(OUT)#1
 
 ## The whole test suite (CI runs this through .ci/run).
 test: $(STAMP) ls-venv

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.export.layout import TABLE_TITLES
-from nianbao.review.view import CellView, cell_views, fmt_value, layouts
+from nianbao.review.view import CellView, alternative_diffs, cell_views, fmt_value, layouts
 
 CSS = """
 body{margin:0;font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;display:flex;height:100vh}
@@ -109,10 +109,10 @@ def notes_html(record: dict[str, Any]) -> str:
     out.append(f'<h2>Flags ({len(flags)})</h2><ul id="flags">')
     for fl in flags:
         alts = "".join("<li class=alt>" + escape(", ".join(f"{k} = {fmt_value(v)}" for k, v in a.items())) + "</li>"
-                       for a in fl.get("alternatives") or [])
+                       for a in alternative_diffs(record, fl))
         out.append(f"<li><b>{escape(fl.get('code', ''))}</b> " + " ".join(map(_field_link, fl.get("fields", [])))
                    + f"<br><small>{escape(fl.get('message', ''))}</small>"
-                   + (f"<ul>alternatives:{alts}</ul>" if alts else "") + "</li>")
+                   + (f"<ul>alternatives (where they differ):{alts}</ul>" if alts else "") + "</li>")
     out.append("</ul>")
     res = record.get("resolutions") or []
     if res:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nianbao.export.layout import TABLE_TITLES
-from nianbao.review.view import cell_views, fmt_value, layouts
+from nianbao.review.view import alternative_diffs, cell_views, fmt_value, layouts
 
 FIXED_WIDTH = 220  # off a terminal: wide enough that CJK labels never wrap
 
@@ -59,10 +59,12 @@ def render(record: dict[str, Any], console: Console) -> None:
     if flagged or record.get("flags"):
         console.print(Text("flags (cells marked ?):", style="bold yellow"))
         for fl in record.get("flags") or []:
-            alts = "; ".join(", ".join(f"{k}={fmt_value(v)}" for k, v in a.items())
-                             for a in fl.get("alternatives") or [])
-            console.print(f"  {fl.get('code')}: {', '.join(fl.get('fields', []))}" + (f"  alternatives: {alts}"
-                                                                                       if alts else ""))
+            alts = " | ".join(", ".join(f"{k}={fmt_value(v)}" for k, v in a.items())
+                              for a in alternative_diffs(record, fl))
+            names = fl.get("fields", [])
+            shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+            console.print(f"  {fl.get('code')}: {shown}" + (f"\n    alternatives (where they differ): {alts}"
+                                                            if alts else ""))
             if fl.get("message"):
                 console.print(Text(f"    {fl['message']}", style="dim"))
     if record.get("resolutions"):

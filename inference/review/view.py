@@ -37,6 +37,22 @@ def fmt_value(v: Any) -> str:
     return str(v)
 
 
+def alternative_diffs(record: dict[str, Any], flag: dict[str, Any]) -> list[dict[str, Any]]:
+    """A flag's alternatives reduced to the fields where they differ from the record's reading.
+
+    >>> rec = {"fields": {"a": {"value": 1}, "b": {"value": 2}}}
+    >>> alternative_diffs(rec, {"alternatives": [{"a": 1, "b": 3}, {"a": 1, "b": 2}]})
+    [{'b': 3}]
+    """
+    fields = record.get("fields") or {}
+    out = []
+    for alt in flag.get("alternatives") or []:
+        diff = {k: v for k, v in alt.items() if (fields.get(k) or {}).get("value") != v}
+        if diff:
+            out.append(diff)
+    return out
+
+
 def cell_views(record: dict[str, Any]) -> dict[str, CellView]:
     """field ID -> CellView for every field of a record."""
     out: dict[str, CellView] = {}
