@@ -43,7 +43,7 @@ def test_terminal_view_fixed_width(parsed: tuple[dict, str], tmp_path: Path) -> 
     assert "一、本年新收政府信息公开申请数量" in out.splitlines()[[i for i, line in enumerate(out.splitlines())
                                                             if "一、本年新收" in line][0]]
     flagged = next(f for fl in rec["flags"] for f in fl["fields"])
-    assert "?" in out and "alternatives:" in out and "split.ambiguous" in out
+    assert "?" in out and "alternatives (where they differ):" in out and "split.ambiguous" in out
     assert "✓" in out and "t4.review.total" in out and flagged
 
 
