@@ -186,7 +186,9 @@ def tasks(
 
 @app.command()
 def push(
-    inputs: list[Path] = INPUTS,
+    inputs: list[Path] | None = typer.Argument(
+        None, help="Gold JSON files or folders, and/or report files or folders (txt, html, jsonl)."
+    ),
     url: str = URL,
     token: str = TOKEN,
     project_title: str = typer.Option("nianbao", "--project-title", help="Project to create or update."),
@@ -198,11 +200,32 @@ def push(
     corpus_root: Path | None = CORPUS,
     gold_as: str = GOLD_AS,
     again: bool = typer.Option(False, "--again", help="Import reports already in the project again."),
+    review: Path | None = typer.Option(None, "--review", help="Review queue: a parse output (JSONL) whose "
+                                       "reports with open flags go to the project (labels/review.py)."),
+    min_confidence: float | None = typer.Option(None, "--min-confidence",
+                                                help="With --review: also fields under this confidence."),
+    root: Path | None = typer.Option(None, "--root", help="With --review: where relative record sources lie."),
 ) -> None:
     """Create or update a project with our labeling config and import tasks with pre-annotations."""
     from nianbao.labels.studio import label_config
     from nianbao.labels.studio_client import push as do_push
 
+    if review is not None:
+        from nianbao.labels.review import REVIEW_CONFIG, review_tasks
+        from nianbao.review.source import SourceError
+
+        with review.open(encoding="utf-8") as fh:
+            try:
+                queue, calm = review_tasks((json.loads(x) for x in fh if x.strip()), root, min_confidence)
+            except SourceError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+        report = do_push(url, token, project_title, REVIEW_CONFIG, queue, project, skip_existing=not again)
+        typer.echo(f"review project {report.project_id}: imported {report.imported} reports with doubtful cells, "
+                   f"skipped {report.skipped} already there; {calm} reports with nothing to review")
+        return
+    if not inputs:
+        raise typer.BadParameter("give INPUTS (reports or gold files), or --review OUT.jsonl")
     out = build_tasks(inputs, no_model, model, not no_predictions, style, corpus_root, gold_as)
     report = do_push(url, token, project_title, label_config(), out, project, skip_existing=not again)
     verb = "created" if report.created else ("updated the config of" if report.config_updated else "used")
@@ -224,6 +247,8 @@ def pull(
         None, "--examples", help="Also save training examples (HF datasets)."
     ),
     corpus_root: Path | None = CORPUS,
+    corrections: Path | None = typer.Option(None, "--corrections", help="Review queue: write the reviewers' "
+                                            "answers here (JSONL for `nianbao apply`) instead of gold."),
 ) -> None:
     """Export the project's annotations and convert them to gold files (and training examples)."""
     from nianbao.labels.studio_client import pull as do_pull
@@ -232,6 +257,13 @@ def pull(
     export = do_pull(url, token, project)
     if export_json:
         export_json.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    if corrections is not None:
+        from nianbao.labels.review import corrections_from_export
+
+        answers = corrections_from_export(export)
+        corrections.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in answers), encoding="utf-8")
+        typer.echo(f"{len(answers)} answers from {len({c['task'] for c in answers})} reviewed reports -> {corrections}")
+        return
     golds, problems = convert_export(export)
     for p in problems:
         typer.echo(str(p), err=True)
