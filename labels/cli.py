@@ -259,8 +259,10 @@ def pull(
         export_json.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     if corrections is not None:
         from nianbao.labels.review import corrections_from_export
+        from nianbao.labels.studio_client import connect
 
-        answers = corrections_from_export(export)
+        users = {int(u.id): str(u.email) for u in connect(url, token).users.list() if getattr(u, "email", None)}
+        answers = corrections_from_export(export, users)
         corrections.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in answers), encoding="utf-8")
         typer.echo(f"{len(answers)} answers from {len({c['task'] for c in answers})} reviewed reports -> {corrections}")
         return

@@ -122,15 +122,19 @@ def review_task(record: dict[str, Any], text: str, min_confidence: float | None 
     return {"data": data, "predictions": [{"model_version": "nianbao-review", "result": regions}]}
 
 
-def _reviewer(annotation: dict[str, Any]) -> str:
+def _reviewer(annotation: dict[str, Any], users: dict[int, str] | None = None) -> str:
+    """Who submitted an annotation: the e-mail where known (the export may give only a user id)."""
     who = annotation.get("completed_by")
     if isinstance(who, dict):
-        return str(who.get("email") or who.get("id") or "unknown")
+        who = who.get("email") or who.get("id")
+    if isinstance(who, int) and users and who in users:
+        return users[who]
     return str(who) if who is not None else "unknown"
 
 
-def corrections_from_task(task: dict[str, Any]) -> list[dict[str, Any]]:
-    """The corrections of one exported review task (its latest submitted annotation)."""
+def corrections_from_task(task: dict[str, Any], users: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """The corrections of one exported review task (its latest submitted annotation); ``users`` maps
+    Label Studio user ids to e-mails."""
     data = task.get("data") or {}
     if data.get("kind") != "review":
         return []
@@ -162,16 +166,16 @@ def corrections_from_task(task: dict[str, Any]) -> list[dict[str, Any]]:
             if value is not None and not is_money(f) and isinstance(value, float) and value.is_integer():
                 value = int(value)
             c = {"doc_id": data["doc_id"], "source": data.get("source"), "field": f, "value": value,
-                 "reviewer": _reviewer(ann), "task": task.get("id")}
+                 "reviewer": _reviewer(ann, users), "task": task.get("id")}
             if raw is not None:
                 c["raw"] = raw
             out.append(c)
     return out
 
 
-def corrections_from_export(export: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def corrections_from_export(export: list[dict[str, Any]], users: dict[int, str] | None = None) -> list[dict[str, Any]]:
     """Every correction of a review project's JSON export."""
-    return [c for task in export for c in corrections_from_task(task)]
+    return [c for task in export for c in corrections_from_task(task, users)]
 
 
 def review_tasks(records: list[dict[str, Any]] | Any, root: Any = None,
