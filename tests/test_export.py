@@ -218,6 +218,7 @@ def test_memory_bounded_on_1e5_records(target: str, tmp_path: Path) -> None:
                               str(tmp_path / f"{n}-{target}"), json.dumps(rec, ensure_ascii=False)],
                              capture_output=True, text=True, check=True, timeout=600)
         peaks.append(int(out.stdout.strip()))
+    print(f"peak RSS growth (MiB) over the interpreter, {target}: {peaks}")
     if target == "pq":
         assert peaks[1] - peaks[0] < 60, f"peak RSS growth (MiB) for 10^4 and 10^5 records: {peaks}"
     else:

@@ -19,7 +19,7 @@ OUT = Path(os.environ.get("NIANBAO_TEST_OUT", REPO / "out" / "test-artifacts"))
 
 
 @pytest.fixture(scope="module")
-def parsed() -> tuple[dict, str]:
+def parsed() -> tuple[dict, str, list]:
     """A parsed example with flags (rules only), settled by hand in one field to show a settlement."""
     import nianbao
 
@@ -28,11 +28,12 @@ def parsed() -> tuple[dict, str]:
     assert rec["flags"], "the example must carry flags"
     rec["resolutions"] = [{"field": "t4.review.total", "previous": 0, "value": 0,
                            "evidence": {"kind": "review", "reviewer": "test"}}]
-    return rec, doc.text
+    tags = [(*doc.to_source(t.start, t.end), t.tag) for t in doc.tags if t.tag not in ("VAL", "BLANK")]
+    return rec, doc.text, tags
 
 
-def test_terminal_view_fixed_width(parsed: tuple[dict, str], tmp_path: Path) -> None:
-    rec, _ = parsed
+def test_terminal_view_fixed_width(parsed: tuple[dict, str, list], tmp_path: Path) -> None:
+    rec, _, _ = parsed
     path = tmp_path / "show.txt"
     with path.open("w", encoding="utf-8") as fh:
         console = make_console(fh)
@@ -60,14 +61,14 @@ def _browser() -> tuple[str, str]:
     return chrome, driver
 
 
-def test_review_page_in_chromium(parsed: tuple[dict, str], tmp_path: Path) -> None:
+def test_review_page_in_chromium(parsed: tuple[dict, str, list], tmp_path: Path) -> None:
     chrome, driver_path = _browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    rec, text = parsed
-    page = write_page(rec, text, tmp_path / "page.html")
+    rec, text, tags = parsed
+    page = write_page(rec, text, tmp_path / "page.html", tags)
     html = page.read_text(encoding="utf-8")
     assert not any(k in html for k in ("<link", " src=", "url(", "@import", 'href="http'))  # no network
     opts = webdriver.ChromeOptions()
@@ -82,6 +83,9 @@ def test_review_page_in_chromium(parsed: tuple[dict, str], tmp_path: Path) -> No
         assert drv.title
         cells = drv.find_elements(By.CSS_SELECTOR, "td[data-field]")
         assert sorted(c.get_attribute("data-field") for c in cells) == sorted(rec["fields"])
+        spans = drv.find_elements(By.CSS_SELECTOR, "#src .fs")
+        assert len(spans) == len(rec["fields"])  # every field's span is highlighted
+        assert drv.find_elements(By.CSS_SELECTOR, "#src .tg-ROW") and drv.find_elements(By.CSS_SELECTOR, "#src .tg-SEC")
         flagged = sorted({f for fl in rec["flags"] for f in fl["fields"]})
         target = flagged[0]
         cell = drv.find_element(By.ID, f"cell-{target}")

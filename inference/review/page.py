@@ -17,6 +17,7 @@ body{margin:0;font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;disp
 #src{flex:1;overflow:auto;padding:12px;border-right:1px solid #ccc;white-space:pre-wrap;font-family:monospace}
 #side{flex:1;overflow:auto;padding:12px}
 .fs{background:#dbeafe;border-radius:2px}.fs.flagged{background:#fde68a}.fs.settled{background:#bbf7d0}
+.tg{border-bottom:2px solid #a78bfa}.tg-SEC,.tg-TTL{font-weight:bold}
 .fs.empty::after{content:"∅";color:#999}.fs.active{outline:3px solid #dc2626;background:#fecaca}
 table{border-collapse:collapse;margin:8px 0;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}
 td[data-field]{cursor:pointer;text-align:right}td.flagged{background:#fde68a;font-weight:bold}
@@ -48,16 +49,22 @@ def _classes(cv: CellView) -> str:
     return " ".join(c for c in ("flagged" if cv.codes else "", "settled" if cv.settled else "", cv.kind) if c)
 
 
-def source_html(text: str, cells: dict[str, CellView]) -> str:
-    """The source text, escaped, with one ``<span class="fs">`` per field span (overlaps kept out)."""
-    spans = sorted(((cv.span[0], cv.span[1], cv) for cv in cells.values()
-                    if 0 <= cv.span[0] <= cv.span[1] <= len(text)), key=lambda t: (t[0], t[1]))
+def source_html(text: str, cells: dict[str, CellView], tags: list[tuple[int, int, str]] | None = None) -> str:
+    """The source text, escaped, with one ``<span class="fs">`` per field span and one ``<span class="tg">``
+    per other tagged span (section, title, row and column labels; overlaps kept out, fields first)."""
+    items: list[tuple[int, int, int, Any]] = [(cv.span[0], cv.span[1], 0, cv) for cv in cells.values()
+                                              if 0 <= cv.span[0] <= cv.span[1] <= len(text)]
+    items += [(a, b, 1, tag) for a, b, tag in tags or [] if 0 <= a < b <= len(text)]
     out: list[str] = []
     pos = 0
-    for a, b, cv in spans:
+    for a, b, _, cv in sorted(items, key=lambda t: (t[0], t[2], t[1])):
         if a < pos:  # overlaps the previous span: its cell still links to the nearest place
             continue
         out.append(escape(text[pos:a]))
+        if isinstance(cv, str):
+            out.append(f'<span class="tg tg-{escape(cv)}" title="{escape(cv)}">{escape(text[a:b])}</span>')
+            pos = b
+            continue
         cls = "fs " + _classes(cv) + (" empty" if a == b else "")
         out.append(f'<span class="{cls}" id="span-{escape(cv.field)}" data-field="{escape(cv.field)}" '
                    f'title="{escape(cv.field)}">{escape(text[a:b])}</span>')
@@ -125,19 +132,21 @@ def notes_html(record: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def page_html(record: dict[str, Any], text: str) -> str:
-    """The whole self-contained page for one record and its source text."""
+def page_html(record: dict[str, Any], text: str, tags: list[tuple[int, int, str]] | None = None) -> str:
+    """The whole self-contained page for one record and its source text (``tags``: other tagged spans,
+    source offsets, where a parse gave them)."""
     cells = cell_views(record)
     title = escape((record.get("meta") or {}).get("title") or record.get("source") or "report")
     return (f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>{title}</title>'
-            f"<style>{CSS}</style></head><body><div id=\"src\">{source_html(text, cells)}</div>"
+            f"<style>{CSS}</style></head><body><div id=\"src\">{source_html(text, cells, tags)}</div>"
             f'<div id="side">{tables_html(record, cells)}{notes_html(record)}</div>'
             f"<script>{JS}</script></body></html>")
 
 
-def write_page(record: dict[str, Any], text: str, path: str | Path) -> Path:
+def write_page(record: dict[str, Any], text: str, path: str | Path,
+               tags: list[tuple[int, int, str]] | None = None) -> Path:
     """Write the review page of a record; returns its path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(page_html(record, text), encoding="utf-8")
+    p.write_text(page_html(record, text, tags), encoding="utf-8")
     return p

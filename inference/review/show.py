@@ -94,6 +94,7 @@ def show(
 
     if (input is None) == (record is None):
         raise typer.BadParameter("give a report INPUT or --record OUT.jsonl#N (one of them)")
+    tags: list[tuple[int, int, str]] | None = None
     if record is not None:
         try:
             rec = read_record(record)
@@ -106,9 +107,10 @@ def show(
 
         doc = Parser(model=model, no_model=no_model).parse_file(input)  # type: ignore[arg-type]
         rec, text = doc.to_record(), doc.text
+        tags = [(*doc.to_source(t.start, t.end), t.tag) for t in doc.tags if t.tag not in ("VAL", "BLANK")]
     render(rec, make_console())
     if html is not None:
         from nianbao.review.page import write_page
 
-        write_page(rec, text or "", html)
+        write_page(rec, text or "", html, tags)
         typer.echo(f"review page -> {html}")
