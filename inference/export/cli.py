@@ -13,6 +13,7 @@ def export(
                            "(one file per table; a path ending in / or an existing folder)."),
     fmt: str = typer.Option("parquet", "--format", help="For a folder: parquet | csv."),
     batch: int = typer.Option(500, help="Records per write batch (memory is bounded by it)."),
+    memory_limit: str = typer.Option("256MB", "--memory-limit", help="DuckDB's buffer pool limit (it spills beyond)."),
 ) -> None:
     """Export a parse output to DuckDB, a spreadsheet, or Parquet/CSV files: reports, fields (long),
     flags, resolutions, one wide table per report table (t2, t3, t4) and their Chinese headers."""
@@ -27,7 +28,7 @@ def export(
     elif target.suffix.lower() == ".xlsx":
         counts, what = write_xlsx(src, target, batch), str(target)
     elif target.suffix.lower() in (".duckdb", ".db", ""):
-        counts, what = write_duckdb(src, target, batch), str(target)
+        counts, what = write_duckdb(src, target, batch, memory_limit), str(target)
     else:
         raise typer.BadParameter(f"unknown target {to!r}: *.duckdb, *.xlsx or a folder ending in /",
                                  param_hint="--to")
