@@ -68,7 +68,13 @@ def test_apply_settles_and_reruns(parsed: tuple[Path, Path], tmp_path: Path) -> 
     new = json.loads(after[0])
     for f, v in alt.items():
         assert new["fields"][f]["value"] == v and new["fields"][f]["confidence"] == 1.0
-        assert new["fields"][f]["span"] == rec["fields"][f]["span"]
+    # the reviewed cut of the glued run moves the cells' evidence spans onto their digits
+    text = source_text(rec, root)
+    a = min(rec["fields"][f]["span"][0] for f in alt)
+    b = max(rec["fields"][f]["span"][1] for f in alt)
+    assert "".join(text[slice(*new["fields"][f]["span"])] for f in alt) == text[a:b]
+    for f, v in alt.items():
+        assert text[slice(*new["fields"][f]["span"])] == str(v)
         assert not any(f in fl["fields"] for fl in new["flags"] if not fl["code"].startswith("invariant."))
     res = {r["field"]: r for r in new["resolutions"]}
     assert set(res) == set(alt)
@@ -128,3 +134,28 @@ def test_cli_apply_and_show_record(parsed: tuple[Path, Path], tmp_path: Path) ->
     r = subprocess.run([NIANBAO, "show", "--record", f"{out}#1", "--root", str(tmp_path / "x"), "--html",
                         str(tmp_path / "q.html")], capture_output=True, text=True)
     assert r.returncode == 2 and "--root" in r.stderr
+
+
+def test_reviewed_report_as_gold(parsed: tuple[Path, Path], tmp_path: Path) -> None:
+    from nianbao.labels.gold import load_gold
+
+    root, out = parsed
+    rec = read_record(f"{out}#1")
+    alt = next(fl for fl in rec["flags"] if fl["code"] == "split.ambiguous")["alternatives"][0]
+    corr = tmp_path / "corr.jsonl"
+    corr.write_text("".join(json.dumps({"doc_id": rec["doc_id"], "field": f, "value": v, "reviewer": "rev"}) + "\n"
+                            for f, v in alt.items()), encoding="utf-8")
+    dst = tmp_path / "resolved.jsonl"
+    apply_file(out, corr, dst, Resolver(root), gold_dir=tmp_path / "gold", style="crawl")
+    (gold,) = load_gold(tmp_path / "gold")
+    new = json.loads(_lines(dst)[0])
+    assert gold.sha256 == rec["doc_id"] and gold.source == rec["source"] and gold.used_for == ["review"]
+    assert gold.load_text(root) == source_text(rec, root)
+    assert {f: g.value for f, g in gold.fields.items()} == {f: it["value"] for f, it in new["fields"].items()}
+    text = gold.load_text(root)
+    placed = {s.field for s in gold.spans if s.field}
+    assert set(alt) <= placed  # the reviewed cells keep their evidence span
+    for s in gold.spans:
+        if s.field and s.tag == "VAL":
+            assert tuple(gold.fields[s.field].span) == (s.start, s.end) and text[s.start:s.end].strip()
+    assert "rev" in gold.notes[0]

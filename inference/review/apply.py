@@ -41,6 +41,40 @@ def load_corrections(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def recut(text: str, spans: dict[str, list[int]], answers: dict[str, Any]) -> dict[str, list[int]]:
+    """New spans for answered cells of one glued digit run: where answered cells sit side by side and their
+    values, written out, are exactly the run's characters, the run is cut there instead.
+
+    >>> recut("ab20291cd", {"x": [2, 3], "y": [3, 4], "z": [4, 7]}, {"x": 20, "y": 2, "z": 91})
+    {'x': [2, 4], 'y': [4, 5], 'z': [5, 7]}
+    """
+    out: dict[str, list[int]] = {}
+    cells = sorted((spans[f][0], spans[f][1], f) for f in answers if f in spans)
+    runs: list[list[tuple[int, int, str]]] = []
+    for c in cells:
+        if runs and runs[-1][-1][1] == c[0] and c[0] < c[1]:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    for run in runs:
+        if len(run) < 2:
+            continue
+        lo, hi = run[0][0], run[-1][1]
+        words = []
+        for _, _, f in run:
+            v = answers[f]
+            if v is None:
+                break
+            words.append(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+        else:
+            if "".join(words) == text[lo:hi]:
+                pos = lo
+                for (_, _, f), w in zip(run, words, strict=True):
+                    out[f] = [pos, pos + len(w)]
+                    pos += len(w)
+    return out
+
+
 class Resolver:
     """Re-runs validation and confidence for touched records; one pipeline per mode, loaded once."""
 
@@ -97,13 +131,16 @@ class Resolver:
             doc.fields[f].raw = c.get("raw") if c["value"] is None else None
         doc = validate(doc, evidence.evidence)
         doc = assign_confidence(doc, evidence)
+        moved = recut(doc.text, {f: it.get("span") or [0, 0] for f, it in fields.items()},
+                      {f: c["value"] for f, c in answers.items()})
         out = dict(record)
         new_fields = {}
         for f, item in fields.items():
             fv = doc.fields[f]
             new = {k: v for k, v in item.items() if k not in ("value", "raw", "confidence", "span")}
             new = {"value": fv.value, **({"raw": fv.raw} if fv.raw is not None else {}), **new,
-                   "confidence": 1.0 if f in answers else round(float(fv.confidence), 6), "span": item.get("span")}
+                   "confidence": 1.0 if f in answers else round(float(fv.confidence), 6),
+                   "span": moved.get(f, item.get("span"))}
             new_fields[f] = new
         out["fields"] = new_fields
         out["flags"] = [fl.model_dump(exclude_none=True) for fl in doc.flags]
@@ -117,11 +154,47 @@ class Resolver:
                                           code=codes[0] if codes else None,
                                           evidence=evidence_).model_dump(exclude_none=True))
         out["resolutions"] = resolutions
+        self.last_doc = doc
         return out
 
+    def gold(self, resolved: dict[str, Any], style: str) -> Any:
+        """A reviewed report as a gold file (``labels/gold`` format) from the last resolved record: its
+        fields and sections, the parse's tag spans; ``used_for: ["review"]`` (not held out: every cell
+        nobody reviewed is the parser's own reading, so it must never measure that parser)."""
+        from nianbao.labels.cli import document_name
+        from nianbao.labels.gold import GoldDoc, GoldField, GoldSection, GoldSpan
 
-def apply_file(src: str | Path, corrections: str | Path, dst: str | Path, resolver: Resolver) -> dict[str, int]:
-    """Write ``dst``: touched records resolved, every other line copied byte for byte; returns counts."""
+        doc = self.last_doc
+        spans = []
+        for t in doc.tags:  # labels from the parse's tags; value cells from the fields (one span per cell,
+            if t.tag not in ("VAL", "BLANK"):  # also where a glued run holds several)
+                a, b = doc.to_source(t.start, t.end)
+                spans.append(GoldSpan(start=a, end=b, tag=t.tag))
+        for f, it in resolved["fields"].items():
+            a, b = it["span"]
+            if a < b:
+                kind = "VAL" if it["value"] is not None or it.get("raw") else "BLANK"
+                spans.append(GoldSpan(start=a, end=b, tag=kind, field=f))
+        spans.sort(key=lambda s_: (s_.start, s_.end))
+        reviewed = [r for r in resolved.get("resolutions") or [] if (r.get("evidence") or {}).get("kind") == "review"]
+        who = sorted({str(r["evidence"].get("reviewer")) for r in reviewed})
+        return GoldDoc(
+            name=document_name(resolved["source"]), source=resolved["source"], sha256=resolved["doc_id"],
+            style=style, template=resolved.get("template") or "none", used_for=["review"],
+            meta=resolved.get("meta") or {},
+            sections=[GoldSection(**s) for s in resolved.get("sections") or []], spans=spans,
+            fields={f: GoldField(value=it["value"], raw=it.get("raw"), unit=it.get("unit"), span=tuple(it["span"]))
+                    for f, it in resolved["fields"].items()},
+            notes=[f"review queue: {len(reviewed)} cells settled by {', '.join(who)} "
+                   f"({', '.join(r['field'] for r in reviewed)}); every other cell is nianbao "
+                   f"{resolved.get('nianbao')}'s reading ({(resolved.get('model') or {}).get('version') or 'rules only'}), "
+                   "not checked by a person"])
+
+
+def apply_file(src: str | Path, corrections: str | Path, dst: str | Path, resolver: Resolver,
+               gold_dir: str | Path | None = None, style: str = "crawl") -> dict[str, int]:
+    """Write ``dst``: touched records resolved, every other line copied byte for byte; with ``gold_dir``,
+    each reviewed report also as a gold file there; returns counts."""
     todo = load_corrections(corrections)
     seen: set[str] = set()
     counts = {"records": 0, "touched": 0, "fields": 0}
@@ -137,6 +210,10 @@ def apply_file(src: str | Path, corrections: str | Path, dst: str | Path, resolv
                 fout.write(raw)
                 continue
             resolved = resolver.resolve(rec, mine)
+            if gold_dir is not None:
+                gold = resolver.gold(resolved, style)
+                Path(gold_dir).mkdir(parents=True, exist_ok=True)
+                gold.dump(Path(gold_dir) / f"{gold.name}.json")
             fout.write(json.dumps(resolved, ensure_ascii=False).encode("utf-8") + b"\n")
             seen.add(rec["doc_id"])
             counts["touched"] += 1
@@ -154,12 +231,15 @@ def apply(
     root: Path | None = typer.Option(None, "--root", help="Where relative record sources lie (the parse's folder)."),
     model: Path | None = typer.Option(None, "--model", help="The model the records were parsed with (default: shipped)."),
     runtime: str = typer.Option("auto", help="Tagger runtime: auto | torch | onnx."),
+    gold: Path | None = typer.Option(None, "--gold", help="Also write each reviewed report as a gold file here "
+                                     "(used_for: review; for training, never to measure the parser)."),
+    style: str = typer.Option("crawl", "--style", help="With --gold: the reports' input style."),
 ) -> None:
     """Settle reviewed fields: replace their values, record the resolutions, re-run flags and confidence."""
     from nianbao.review.source import SourceError
 
     try:
-        counts = apply_file(src, corrections, output, Resolver(root, model, runtime))
+        counts = apply_file(src, corrections, output, Resolver(root, model, runtime), gold, style)
     except (ApplyError, SourceError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
