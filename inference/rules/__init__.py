@@ -42,9 +42,12 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
 
 def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
+    from nianbao.rules.budget import tally
     from nianbao.rules.confidence import assign_confidence
 
-    doc, evidence = run_rules(doc, cross_read_tables)
+    with tally() as steps:
+        doc, evidence = run_rules(doc, cross_read_tables)
+    doc.search = steps
     if evidence is None:
         return doc
     return assign_confidence(doc, evidence)
