@@ -11,7 +11,14 @@ from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules import digits, stream
 from nianbao.rules.budget import BUDGET_FLAG, Budget, tally
-from nianbao.training.synth_adversarial import KINDS, STRESS_KINDS, _base, make_adversarial, many_rows, table_chain
+from nianbao.training.synth_adversarial import (
+    KINDS,
+    STRESS_KINDS,
+    _base,
+    make_adversarial,
+    many_rows,
+    table_chain,
+)
 from nianbao.training.synth_corpus import generate_one
 
 
