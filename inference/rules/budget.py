@@ -52,6 +52,19 @@ def tally() -> Iterator[Tally]:
         _CURRENT.reset(token)
 
 
+def left(name: str, cap: int) -> int:
+    """Steps the current document's searches called ``name`` may still spend under a per-document ``cap``.
+
+    >>> with tally():
+    ...     Budget("row", 100).spend(30)
+    ...     left("row", 50)
+    True
+    20
+    """
+    t = _CURRENT.get()
+    return max(0, cap - (t.by_search.get(name, 0) if t is not None else 0))
+
+
 class Budget:
     """A search's allowance of ``limit`` steps; ``spend`` says whether the search may go on."""
 

@@ -38,8 +38,15 @@ KEEP = 48  # candidates kept per row (all that satisfy the row's sums, up to MAX
 MAX_CONSISTENT = 2000
 # Work budgets, in search steps (deterministic: the same on every machine; see ``rules.budget``).
 # ROW_STEPS: nodes of one row's cut enumeration. Real rows take < 100; 135 synthetic reports of every style at
-# most 1,289 in one row (3,200 in a whole document). A node costs ~5 µs here, so 2,000 bounds a row at ~10 ms.
-ROW_STEPS = 2_000
+# most 1,289 in one row, but a 21-digit glued table-3 row read without a model can take ~10,000 (the random
+# rows of tests/test_digits.py). A node costs ~5 µs here, so 20,000 bounds a row at ~0.1 s.
+ROW_STEPS = 20_000
+# DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR: what all the row searches of one document may spend together (both
+# readings of a cross-read included), linear in its length: ordinary reports spend < 3,500 in all; a table 3
+# with hundreds of glued rows under its labels would spend ROW_STEPS on each. 30,000 + 3 a character caps a
+# 20k-character report at 90,000 nodes (~0.45 s); rows searched past it are flagged as cut short.
+DOC_ROW_STEPS = 30_000
+DOC_ROW_STEPS_PER_CHAR = 3
 # SOLVE_STEPS: state x candidate expansions of the joint solve across table 3's rows that admits no broken
 # identity. Ordinary reports need < 500; a glued table 3 whose own sums do not hold can need millions (one
 # 4k-character report: 4.8 M, 49 s and 1 GB) before it proves that no consistent choice exists. An expansion
@@ -169,6 +176,7 @@ def row_candidates(items: Sequence[Item], n: int, *, sums: Sequence[tuple[int, S
     """
     rules = list(rules) if rules is not None else [ColRule()] * n
     budget = budget if budget is not None else Budget("digits.row", ROW_STEPS)
+    allowance = budget.limit - budget.used
     capacity = sum(len(it.text) if it.kind == "run" else 1 for it in items)
     gaps = capacity < n
     if not items:
@@ -183,7 +191,7 @@ def row_candidates(items: Sequence[Item], n: int, *, sums: Sequence[tuple[int, S
     else:
         found = _search(items, n, sums, rules, gaps, hard=bool(sums), budget=budget)
     if not found and sums:  # no cut keeps the sums: the most probable cuts, on an allowance of their own
-        budget.extend(ROW_STEPS)
+        budget.extend(allowance)
         found = _search(items, n, sums, rules, gaps, hard=False, budget=budget)
     found.sort(key=lambda c: (c.violations, -c.logp))
     if found and found[0].violations == 0 and sums:

@@ -19,8 +19,10 @@ from typing import Any
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
-from nianbao.rules.budget import BUDGET_FLAG, Budget
+from nianbao.rules.budget import BUDGET_FLAG, Budget, left
 from nianbao.rules.digits import (
+    DOC_ROW_STEPS,
+    DOC_ROW_STEPS_PER_CHAR,
     GLUE_MARKS,
     ROW_STEPS,
     Candidate,
@@ -151,9 +153,12 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
                 sums: list[tuple[int, tuple[int, ...]]], rules: list[ColRule],
                 starts: list[int] | None = None) -> tuple[list[Candidate], str | None, bool]:
     """A row's readings, a flag code when the row could only be read in part (or not at all), and whether
-    the search for them ran out of its budget (one ``ROW_STEPS`` allowance per reading tried)."""
+    the search for them ran out of its budget (one ``ROW_STEPS`` allowance per reading tried, within what the
+    document's row searches may still spend)."""
     items = _items(doc.char_probs, evs)
-    budget = Budget("digits.row", ROW_STEPS)
+    doc_left = left("digits.row", DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text))
+    allowance = min(ROW_STEPS, doc_left)
+    budget = Budget("digits.row", allowance)
     cands = row_candidates(items, n, sums=sums, rules=rules, budget=budget)
     note = None
     if not cands:  # runs that no cut can read (e.g. a decimal where counts are due): the tags' own cells
@@ -162,14 +167,14 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
             for s, t in (e.parts or [(e.start, e.end)]):
                 kind = "blank" if e.tag == "BLANK" else "cell"
                 cell_items.append(Item(kind, doc.norm_text[s:t] if kind == "cell" else "", s, t))
-        budget.extend(ROW_STEPS)
+        budget.extend(allowance)
         cands = row_candidates(cell_items, n, sums=sums, rules=rules, budget=budget)
         trimmed = trim_padding(cell_items, n)
         if not cands and trimmed is not None:  # blank placeholders beyond the columns are padding
-            budget.extend(ROW_STEPS)
+            budget.extend(allowance)
             cands = row_candidates(trimmed, n, sums=sums, rules=rules, budget=budget)
         if not cands and len(cell_items) > n:  # more cells than columns: the first ones, flagged
-            budget.extend(ROW_STEPS)
+            budget.extend(allowance)
             cands = row_candidates(cell_items[:n], n, sums=sums, rules=rules, budget=budget)
             note = "table.extra_values"
         if not cands:
