@@ -21,7 +21,7 @@ import pytest
 from limits_hooks import crash, hog, stall
 from test_batch import NIANBAO, REPO, _corpus
 
-from nianbao.batch.cli import slow_note
+from nianbao.batch.cli import SlowColumn, slow_note
 from nianbao.batch.engine import LocalEngine
 from nianbao.batch.workers import DocumentLimitError
 from nianbao.inputs import iter_inputs
@@ -127,6 +127,9 @@ def test_slow_note_names_the_longest_running_document() -> None:
     assert slow_note([]) == ""
     assert slow_note([("a.txt", 3.0)]) == ""
     assert slow_note([("in.jsonl#d7", 12.4), ("b.txt", 6.0)]) == "slow: in.jsonl#d7 12s (+1)"
+    column = SlowColumn(lambda: [("in.jsonl#d7", 7.2)])
+    assert column.render(None).plain == "slow: in.jsonl#d7 7s"  # type: ignore[arg-type]
+    assert SlowColumn(None).render(None).plain == ""  # type: ignore[arg-type]
 
 
 def test_cli_limit_options_and_error_record(tmp_path: Path) -> None:
