@@ -92,7 +92,10 @@ def build_pipeline(config: PipelineConfig, threads: int = 1) -> Pipeline:
     import nianbao.normalise  # noqa: F401 - loaded now, so no document's time limit pays for the imports
     import nianbao.rules  # noqa: F401
 
-    _ = pipe.tagger
+    try:
+        _ = pipe.tagger
+    except Exception:  # noqa: BLE001 - e.g. E_MODEL_MISSING: each document's record says so, as in-process
+        pass
     return pipe
 
 
