@@ -59,7 +59,11 @@ def error_record(item: InputItem, code: str, message: str) -> dict[str, Any]:
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Make this process exit when ``parent_pid`` dies (SIGKILL included): PR_SET_PDEATHSIG plus a watchdog thread."""
+    """Make this process exit when ``parent_pid`` dies (SIGKILL included): PR_SET_PDEATHSIG plus a watchdog thread.
+
+    Linux sends the signal when the *thread* that started this process exits, so a pool must be run from a
+    thread that outlives its workers (the main thread, a Ray actor's task thread); the watchdog covers other OSes.
+    """
     if sys.platform.startswith("linux"):
         try:
             import ctypes
