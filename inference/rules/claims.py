@@ -320,6 +320,27 @@ def gold_documents(gold_dir: Path, used_for: str | None) -> Iterator[tuple[str, 
             yield g.name, text, g.template, {f: v.value for f, v in g.fields.items()}, spans
 
 
+SERIES_GOLD = CLAIMS_PATH.parent / "series_gold.yaml"
+
+
+def series_gold_documents(path: Path = SERIES_GOLD) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
+    """The crawl-series/ pages with values read by eye (``labels/series_gold.yaml``) as measurement documents;
+    the table region (from the first table-2 heading to section 五) is left out."""
+    from nianbao.labels.gold import decode_utf8, default_corpus_root
+
+    for page in yaml.safe_load(path.read_text(encoding="utf-8"))["pages"]:
+        if not page.get("fields"):
+            continue
+        try:
+            text = decode_utf8((default_corpus_root() / page["file"]).read_bytes())
+        except OSError:
+            continue
+        template = "v2021" if "本年制发件数" in text else "v2019"
+        a = text.find("第二十条")
+        b = text.find("五、", a)
+        yield page["file"], text, template, dict(page["fields"]), [(a, b if b > a else len(text))] if a >= 0 else []
+
+
 def synthetic_documents(n: int, seed: int) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
     """``n`` reports of the synthetic generator (its decoy sentences included) as measurement documents."""
     from nianbao.training.synth_corpus import generate_one
@@ -364,6 +385,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     gold_dir = CLAIMS_PATH.parent / "gold"
     series = Path(args[3]) if len(args) > 3 else None
     result = {"tune": measure(gold_documents(gold_dir, "tune")),
+              "series_gold": measure(series_gold_documents()),
               "series_unflagged": measure(parsed_documents(series)) if series else {},
               "synthetic": measure(synthetic_documents(n, seed)),
               "held_out": measure(gold_documents(gold_dir, "held_out"))}
