@@ -62,7 +62,9 @@ def _values(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _flagged(rec: dict[str, Any]) -> set[str]:
-    return {f for fl in rec.get("flags") or [] for f in fl.get("fields") or []}
+    """Fields a flag doubts (a crossyear.* flag of this pass questions a tie, not the reading)."""
+    return {f for fl in rec.get("flags") or [] if not str(fl.get("code", "")).startswith("crossyear.")
+            for f in fl.get("fields") or []}
 
 
 def _row_of(fid: str) -> str:
@@ -109,10 +111,10 @@ def _try_settle(a: dict[str, Any], b: dict[str, Any], cols: list[TieCheck], c: T
         if h is False:
             return False
         seen += h is True
-    if not seen:
-        return False
     doubted_row = {f for f in row if f in (fa if rec is a else fb)}
     mine = [o for o in cols if o.tie == c.tie and {_row_of(f) for f in (o.earlier if rec is a else o.later)} & rows]
+    if not seen and len(mine) < 2:
+        return False  # no column outside the doubted row shows the pair keeps this tie, nor do several inside
     fits = []
     for reading in _readings(rec, row):
         if any(reading[f] != _values(rec).get(f) for f in row if f not in doubted_row):
