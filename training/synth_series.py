@@ -104,3 +104,30 @@ def generate(seed: int, n_agencies: int, n_years: int = 5, glued_share: float = 
                 else:
                     rec = glue(rng, truth, "t3.carried_forward", T3_APPLICANTS + ("total",))
             yield truth, rec
+
+
+# ----------------------------------------------------------------- prose claims on glued texts
+CLAIM_SENTENCES = {  # the phrasings of labels/claims.yaml that may settle, as a report would write them
+    "t2.normative_docs.issued": "本年度制发规范性文件{v}件",
+    "t2.normative_docs.repealed": "废止规范性文件{v}件",
+    "t2.normative_docs.in_force": "现行有效规范性文件{v}件",
+}
+
+
+def with_claims(text: str, values: dict[str, Any], rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """The text with one prose sentence stating a random non-empty subset of the v2021 规范性文件 row's
+    true figures (inserted after the first line of section 一), and the figures it states.
+
+    >>> t, said = with_claims("标题\\n一、总体情况\\n正文。", {"t2.normative_docs.in_force": 5}, random.Random(1))
+    >>> said, "现行有效规范性文件5件" in t
+    ({'t2.normative_docs.in_force': 5}, True)
+    """
+    avail = [f for f in CLAIM_SENTENCES if values.get(f) is not None]
+    if not avail:
+        return text, {}
+    said = {f: values[f] for f in rng.sample(avail, rng.randint(1, len(avail)))}
+    sentence = "，".join(CLAIM_SENTENCES[f].format(v=said[f]) for f in CLAIM_SENTENCES if f in said) + "。"
+    at = text.find("一、")
+    at = text.find("\n", at) if at >= 0 else -1
+    at = len(text) if at < 0 else at
+    return text[:at] + "\n" + sentence + text[at:], said

@@ -2,7 +2,8 @@
 
 A claim is (field, stated figure, span) found outside the tables. Inside one report a claim settles a
 flagged reading of a glued digit run when exactly one cut of the run agrees with it, that cut is one of
-the readings the flags already offered (the chosen one or an alternative), and the phrasing may settle
+the readings the flags already offered (the chosen one or an alternative) or the prose states every cell
+of the row (its figures then spell the run), and the phrasing may settle
 (measured precision >= 0.99 on the tuning reports and synthetic data). A settled field leaves
 ``flags``; the flag moves to ``Document.resolutions`` with the prose span as its evidence::
 
@@ -234,7 +235,8 @@ def settle_by_claims(doc: Document, catalogue: Sequence[Phrasing] | None = None)
             continue
         chosen = dict(zip(order, (_number(x) for x in agreeing[0]), strict=True))
         offered = _readings(doc, order, flags)
-        if not any(all(_same(r[f], chosen[f]) for f in order) for r in offered):
+        whole = len(pinned) == len(order)  # the prose restates the whole row and its figures spell the run
+        if not whole and not any(all(_same(r[f], chosen[f]) for f in order) for r in offered):
             continue
         done.add(row_key)
         _apply(doc, order, agreeing[0], start, [c for f in order for c in stated.get(f, [])[:1]])
