@@ -30,6 +30,7 @@ def _register() -> None:
 
     app.command("parse")(parse)
     app.command("link")(__import__("nianbao.series.cli", fromlist=["link"]).link)
+    app.command("audit")(__import__("nianbao.series.cli", fromlist=["audit"]).audit)
     for module, name, help_ in (
         ("nianbao.training.cli", "train", "Generate synthetic data and train the tagger."),
         ("nianbao.evaluation.cli", "eval", "Score predictions against gold labels; write release reports."),
