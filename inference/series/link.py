@@ -173,8 +173,7 @@ def link(records: list[dict[str, Any]], workdir: Path | None = None) -> LinkSumm
     ok = [i for i, r in enumerate(records) if r.get("status") == "ok"]
     keys = [series_key(records[i]) for i in ok]
     years = [(records[i].get("meta") or {}).get("year") for i in ok]
-    sigs = [hashlib.sha1(json.dumps(content_signature(records[i]), ensure_ascii=False, sort_keys=True,
-                                    default=str).encode()).hexdigest() for i in ok]
+    sigs = [_content_hash(records[i]) for i in ok]
     g: Grouping = group(ok, keys, years, [str(records[i].get("doc_id") or i) for i in ok], sigs, workdir)
     for i, first in g.duplicates.items():
         records[i]["duplicate_of"] = records[first].get("doc_id") or records[first].get("source")
@@ -183,28 +182,117 @@ def link(records: list[dict[str, Any]], workdir: Path | None = None) -> LinkSumm
     summary.series = {k: [(y, records[i].get("source", "")) for y, i in v] for k, v in g.series.items()}
     summary.pairs = len(g.pairs)
     for ia, ib in g.pairs:
-        a, b = records[ia], records[ib]
-        cols = list(checks(a.get("template", "none"), b.get("template", "none")))
-        for c in cols:  # settle first, then count and flag what is left
-            _try_settle(a, b, cols, c, summary)
-        fa, fb = _flagged(a), _flagged(b)
-        for c in cols:
-            if set(c.earlier) & fa or set(c.later) & fb:
-                continue
-            h = c.holds(_values(a), _values(b))
-            if h is None:
-                continue
-            summary.checked[c.tie] += 1
-            summary.held[c.tie] += h
-            if not h:
-                _flag_break(a, b, c, summary)
-    for r in records:  # a settled value's confidence: its tie's hold rate in this pass
-        for res in r.get("resolutions") or []:
-            ev = res.get("evidence") or {}
-            if ev.get("kind") == "crossyear":
-                t = ev.get("tie")
-                r["fields"][res["field"]]["confidence"] = round((summary.held[t] + 1) / (summary.checked[t] + 2), 6)
+        link_pair(records[ia], records[ib], summary)
+    for r in records:
+        set_settled_confidence(r, summary)
     return summary
+
+
+def link_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bool:
+    """Check, settle and flag every tie of one consecutive pair (earlier ``a``, later ``b``), in place;
+    True when either record changed."""
+    changed = False
+    cols = list(checks(a.get("template", "none"), b.get("template", "none")))
+    for c in cols:  # settle first, then count and flag what is left
+        changed |= _try_settle(a, b, cols, c, summary)
+    fa, fb = _flagged(a), _flagged(b)
+    for c in cols:
+        if set(c.earlier) & fa or set(c.later) & fb:
+            continue
+        h = c.holds(_values(a), _values(b))
+        if h is None:
+            continue
+        summary.checked[c.tie] += 1
+        summary.held[c.tie] += h
+        if not h:
+            _flag_break(a, b, c, summary)
+            changed = True
+    return changed
+
+
+def set_settled_confidence(rec: dict[str, Any], summary: LinkSummary) -> None:
+    """A value settled by a tie gets the tie's hold rate in this pass ((held + 1) / (checked + 2))."""
+    for res in rec.get("resolutions") or []:
+        ev = res.get("evidence") or {}
+        if ev.get("kind") == "crossyear" and res.get("field") in (rec.get("fields") or {}):
+            t = ev.get("tie")
+            rec["fields"][res["field"]]["confidence"] = round((summary.held[t] + 1) / (summary.checked[t] + 2), 6)
+
+
+def link_file(inp: Path, output: Path, workdir: Path | None = None, batch: int = 50_000) -> LinkSummary:
+    """``link`` for a corpus larger than memory: keys to DuckDB on disk, one series in memory at a time,
+    changed records kept on disk, then the input streamed to ``output`` in order."""
+    from nianbao.series.store import DiskStore
+
+    summary = LinkSummary()
+    store = DiskStore(workdir)
+    try:
+        cols: dict[str, list] = {k: [] for k in ("idx", "off", "key", "year", "doc_id", "content", "source")}
+        off = 0
+        with inp.open("rb") as fh:
+            for idx, line in enumerate(fh):
+                summary.records += 1
+                rec = json.loads(line) if line.strip() else {}
+                if rec.get("status") == "ok":
+                    for k, v in (("idx", idx), ("off", off), ("key", series_key(rec)),
+                                 ("year", (rec.get("meta") or {}).get("year")), ("doc_id", str(rec.get("doc_id") or idx)),
+                                 ("content", _content_hash(rec)), ("source", rec.get("source", ""))):
+                        cols[k].append(v)
+                off += len(line)
+                if len(cols["idx"]) >= batch:
+                    store.add(cols)
+                    cols = {k: [] for k in cols}
+        store.add(cols)
+        store.finish()
+        summary.clashes = store.clashes()
+        with inp.open("rb") as fh:
+            def read_at(o: int) -> dict[str, Any]:
+                fh.seek(o)
+                return json.loads(fh.readline())
+
+            dups = store.duplicates()
+            summary.duplicates = len(dups)
+            pending: list[tuple[int, str]] = []
+            for i, o, first in dups:
+                r = read_at(o)
+                r["duplicate_of"] = first
+                pending.append((i, json.dumps(r, ensure_ascii=False)))
+            for key, chain in store.series():
+                summary.series[key] = [(y, s) for y, _, _, s, _ in chain]
+                recs = {i: read_at(o) for _, i, o, _, _ in chain}
+                touched: set[int] = set()
+                for (y1, i1, _, _, one1), (y2, i2, _, _, one2) in zip(chain, chain[1:], strict=False):
+                    if y2 == y1 + 1 and one1 and one2:
+                        summary.pairs += 1
+                        if link_pair(recs[i1], recs[i2], summary):
+                            touched |= {i1, i2}
+                pending += [(i, json.dumps(recs[i], ensure_ascii=False)) for i in sorted(touched)]
+                if len(pending) >= batch:
+                    store.put_changed(pending)
+                    pending = []
+            store.put_changed(pending)
+            fh.seek(0)
+            changed = store.changed()
+            nxt = next(changed, None)
+            with output.open("w", encoding="utf-8") as out:
+                for idx, line in enumerate(fh):
+                    if nxt is not None and nxt[0] == idx:
+                        rec = json.loads(nxt[1])
+                        set_settled_confidence(rec, summary)
+                        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                        nxt = next(changed, None)
+                    else:
+                        text = line.decode("utf-8").rstrip("\r\n")
+                        if text.strip():
+                            out.write(text + "\n")
+    finally:
+        store.close()
+    return summary
+
+
+def _content_hash(rec: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(content_signature(rec), ensure_ascii=False, sort_keys=True,
+                                   default=str).encode()).hexdigest()
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -221,9 +309,7 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> None:
 
 def link_cli(inp: Path, output: Path, summary_json: Path | None = None, quiet: bool = False) -> LinkSummary:
     """``nianbao link IN.jsonl -o OUT.jsonl``: link, write, print the series and ties found."""
-    records = read_jsonl(inp)
-    summary = link(records, workdir=output.parent)
-    write_jsonl(records, output)
+    summary = link_file(inp, output, workdir=output.parent)
     if summary_json:
         summary_json.write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if not quiet:

@@ -8,6 +8,7 @@ file and are read back by index.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,3 +66,86 @@ def group(idx: list[int], key: list[str | None], year: list[int | None], doc_id:
             WHERE nyear = year + 1 AND n = 1 AND nn = 1 ORDER BY idx""").fetchall()]
         con.close()
     return out
+
+
+class DiskStore:
+    """The streaming variant for corpora larger than memory: keys go in by batches, series come out one
+    at a time (with each record's byte offset in the input), changed records are kept on disk by index."""
+
+    def __init__(self, workdir: Path | None = None) -> None:
+        self._tmp = tempfile.TemporaryDirectory(dir=workdir)
+        self.con = duckdb.connect(str(Path(self._tmp.name) / "link.duckdb"))
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("CREATE TABLE docs (idx BIGINT, off BIGINT, key VARCHAR, year BIGINT, doc_id VARCHAR, "
+                         "content VARCHAR, source VARCHAR)")
+        self.con.execute("CREATE TABLE changed (idx BIGINT, rec VARCHAR)")
+
+    def add(self, rows: dict[str, list]) -> None:
+        """Insert a batch of key rows (columns idx, off, key, year, doc_id, content, source)."""
+        if not rows["idx"]:
+            return
+        batch = pa.table({"idx": pa.array(rows["idx"], pa.int64()), "off": pa.array(rows["off"], pa.int64()),
+                          "key": pa.array(rows["key"], pa.string()), "year": pa.array(rows["year"], pa.int64()),
+                          "doc_id": pa.array(rows["doc_id"], pa.string()),
+                          "content": pa.array(rows["content"], pa.string()),
+                          "source": pa.array(rows["source"], pa.string())})
+        self.con.register("batch", batch)
+        self.con.execute("INSERT INTO docs SELECT * FROM batch")
+        self.con.unregister("batch")
+
+    def finish(self) -> None:
+        """Find duplicates and the one report per (series, year) after all keys are in."""
+        self.con.execute("""CREATE TABLE dup AS SELECT idx, off, first FROM (
+            SELECT idx, off, least(first_value(idx) OVER (PARTITION BY doc_id ORDER BY idx),
+                                   coalesce(first_value(idx) OVER (PARTITION BY key, year, content ORDER BY idx), idx))
+                   AS first FROM docs) WHERE first <> idx""")
+        self.con.execute("""CREATE TABLE reps AS SELECT key, year, min(idx) AS idx, arg_min(off, idx) AS off,
+                            arg_min(source, idx) AS source, count(*) AS n FROM docs
+                            WHERE key IS NOT NULL AND year IS NOT NULL AND idx NOT IN (SELECT idx FROM dup)
+                            GROUP BY key, year""")
+
+    def duplicates(self) -> list[tuple[int, int, str]]:
+        """(index, byte offset, doc_id or source of the first copy) of every duplicate."""
+        return [(int(i), int(o), str(d or s)) for i, o, d, s in self.con.execute(
+            "SELECT dup.idx, dup.off, docs.doc_id, docs.source FROM dup JOIN docs ON docs.idx = dup.first "
+            "ORDER BY dup.idx").fetchall()]
+
+    def clashes(self) -> list[tuple[str, int]]:
+        """(series key, year) held by more than one different report (no pair is formed there)."""
+        return [(str(k), int(y)) for k, y in self.con.execute(
+            "SELECT key, year FROM reps WHERE n > 1 ORDER BY key, year").fetchall()]
+
+    def series(self, batch: int = 10_000) -> Iterator[tuple[str, list[tuple[int, int, int, str, bool]]]]:
+        """Each series in key order: [(year, index, byte offset, source, single)] in year order."""
+        cur = self.con.cursor()  # its own cursor: changed records are written while series are read
+        cur.execute("SELECT key, year, idx, off, source, n FROM reps ORDER BY key, year")
+        key, chain = None, []
+        while rows := cur.fetchmany(batch):
+            for k, y, i, o, s, n in rows:
+                if k != key and chain:
+                    yield str(key), chain
+                    chain = []
+                key = k
+                chain.append((int(y), int(i), int(o), str(s or ""), n == 1))
+        if chain:
+            yield str(key), chain
+
+    def put_changed(self, items: list[tuple[int, str]]) -> None:
+        """Keep changed records (index, JSON) on disk."""
+        if items:
+            self.con.register("ch", pa.table({"idx": pa.array([i for i, _ in items], pa.int64()),
+                                              "rec": pa.array([r for _, r in items], pa.string())}))
+            self.con.execute("INSERT INTO changed SELECT * FROM ch")
+            self.con.unregister("ch")
+
+    def changed(self, batch: int = 10_000) -> Iterator[tuple[int, str]]:
+        """Changed records in index order (the last version of each)."""
+        cur = self.con.cursor()
+        cur.execute("SELECT idx, last(rec ORDER BY rowid) FROM changed GROUP BY idx ORDER BY idx")
+        while rows := cur.fetchmany(batch):
+            yield from ((int(i), str(r)) for i, r in rows)
+
+    def close(self) -> None:
+        """Drop the database."""
+        self.con.close()
+        self._tmp.cleanup()
