@@ -11,7 +11,8 @@ cross-year breaks and open flags.
 from __future__ import annotations
 
 import html
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,14 +65,35 @@ def figure(rec: dict[str, Any], spec: str) -> float | int | None:
     return None
 
 
-def collect(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Agency]]:
-    """The corpus summary and the agencies (duplicates left out) of a list of records."""
+def _needed() -> frozenset[str]:
+    """The fields the audit reads (key figures and tie columns): all a kept record holds."""
+    out = {f for _, spec in KEY_FIGURES for f in spec.removeprefix("share:").replace("/", "|").split("|")}
+    for ta, tb in (("v2021", "v2021"), ("v2019", "v2019")):
+        for c in checks(ta, tb):
+            out.update(c.earlier + c.later)
+    return frozenset(out)
+
+
+def slim(rec: dict[str, Any], needed: frozenset[str]) -> dict[str, Any]:
+    """The part of a record the audit keeps per agency and year (so a large corpus fits in memory)."""
+    return {"template": rec.get("template"), "meta": {"org": (rec.get("meta") or {}).get("org")},
+            "fields": {f: {"value": v.get("value")} for f, v in (rec.get("fields") or {}).items() if f in needed},
+            "flags": [{"code": x.get("code"), "fields": [f for f in x.get("fields") or [] if f in needed]}
+                      for x in rec.get("flags") or []],
+            "resolutions": [{}] * len(rec.get("resolutions") or [])}
+
+
+def collect(records: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Agency]]:
+    """The corpus summary and the agencies (duplicates left out) of records (any iterable: streamed)."""
+    needed = _needed()
+    n_records = 0
     per_year: Counter[Any] = Counter()
     per_template: Counter[str] = Counter()
     per_status: Counter[str] = Counter()
     fields = flagged = settled = with_flags = 0
     agencies: dict[str, Agency] = {}
     for r in records:
+        n_records += 1
         per_status[r.get("status", "?")] += 1
         if r.get("status") != "ok":
             continue
@@ -87,7 +109,7 @@ def collect(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Ag
             continue
         ag = agencies.setdefault(key, Agency(key))
         ag.names[(r.get("meta") or {}).get("org") or key] += 1
-        ag.years.setdefault(int(year), r)
+        ag.years.setdefault(int(year), slim(r, needed))
     checked: Counter[str] = Counter()
     held: Counter[str] = Counter()
     for ag in agencies.values():
@@ -106,7 +128,7 @@ def collect(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Ag
                 if h is not None:
                     checked[c.tie] += 1
                     held[c.tie] += h
-    summary = {"records": len(records), "per_year": dict(sorted(per_year.items(), key=lambda kv: str(kv[0]))),
+    summary = {"records": n_records, "per_year": dict(sorted(per_year.items(), key=lambda kv: str(kv[0]))),
                "per_template": dict(per_template), "per_status": dict(per_status), "fields": fields,
                "flagged_fields": flagged, "settled_fields": settled, "records_with_flags": with_flags,
                "ties": {t: (held[t], checked[t]) for t in TIES}, "agencies": len(agencies)}
@@ -176,7 +198,7 @@ def plot(chosen: list[Agency], path: Path) -> None:
     plt.close(fig)
 
 
-def write_audit(records: list[dict[str, Any]], report: Path, top: int = 10, names: list[str] | None = None,
+def write_audit(records: Iterable[dict[str, Any]], report: Path, top: int = 10, names: list[str] | None = None,
                 plots: bool = True) -> dict[str, Any]:
     """Write ``report`` (Markdown), its ``.html`` twin and ``.png`` plots; returns the corpus summary."""
     summary, agencies = collect(records)
@@ -218,7 +240,8 @@ def write_audit(records: list[dict[str, Any]], report: Path, top: int = 10, name
 
 def audit_cli(inp: Path, report: Path, top: int, agency: list[str] | None, plots: bool) -> None:
     """``nianbao audit OUT.jsonl --report audit.md``."""
-    from nianbao.series.link import read_jsonl
+    import json
 
-    s = write_audit(read_jsonl(inp), report, top, agency, plots)
+    with inp.open(encoding="utf-8") as fh:
+        s = write_audit((json.loads(line) for line in fh if line.strip()), report, top, agency, plots)
     print(f"{s['records']} records, {s['agencies']} agencies -> {report} (+ .html" + (", .png)" if plots else ")"))
