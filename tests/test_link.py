@@ -112,6 +112,14 @@ def test_link_cli_lists_series_and_ties(tmp_path: Path) -> None:
     s = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert s["ties"]["carry"]["checked"] > 0
     assert len((tmp_path / "l.jsonl").read_text(encoding="utf-8").splitlines()) == 30
+    # meta (org, title, year) and url right on every labelled crawl-series page (labels/series_gold.yaml)
+    import yaml
+
+    gold = yaml.safe_load((Path(__file__).resolve().parents[1] / "labels" / "series_gold.yaml").read_text(encoding="utf-8"))
+    recs = {r["source"].split("corpus/")[-1]: r for r in map(json.loads, (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines())}
+    wrong = [(p["file"], k) for p in gold["pages"] for k in ("org", "title", "year")
+             if "".join(str(p["meta"][k]).split()) != "".join(str(recs[p["file"]]["meta"].get(k)).split())]
+    assert wrong == [] and all(recs[p["file"]].get("url") == p["url"] for p in gold["pages"])
 
 
 def test_streaming_link_file_equals_the_in_memory_pass(tmp_path: Path) -> None:
