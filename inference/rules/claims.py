@@ -211,7 +211,7 @@ def settle_by_claims(doc: Document, catalogue: Sequence[Phrasing] | None = None)
     # a field the prose states two different ways settles nothing
     stated = {f: cs for f, cs in by_field.items() if all(_same(c.value, cs[0].value) for c in cs)}
     done: set[str] = set()
-    for fid, cs in stated.items():
+    for fid in stated:
         row_key = _row_of(fid)
         if row_key in done:
             continue
