@@ -100,3 +100,17 @@ def test_acceptance_on_synthetic_glued_reports() -> None:
     assert out["pinned"] >= 10
     assert out["settled_wrong"] == 0 and out["unflagged_changed"] == 0
     assert out["settled_pinned"] >= 0.9 * out["pinned"], out
+
+
+def test_the_scorer_counts_a_wrong_settled_value_as_a_silent_error() -> None:
+    """A settled field left flags: the harness treats it like any unflagged value."""
+    from nianbao.evaluation.score import score_fields
+    from nianbao.labels.gold import GoldDoc, GoldField
+
+    gold = GoldDoc(name="g", sha256="0", text="x", style="crawl", template="v2021",
+                   fields={"t2.normative_docs.issued": GoldField(value=9)})
+    rec = {"fields": {"t2.normative_docs.issued": {"value": 97, "confidence": 0.75, "span": [0, 1]}}, "flags": [],
+           "resolutions": [{"field": "t2.normative_docs.issued", "previous": 9, "value": 97,
+                            "evidence": {"kind": "prose"}}]}
+    (res,), _ = score_fields(gold, rec)
+    assert res.silent

@@ -124,15 +124,18 @@ def test_link_cli_lists_series_and_ties(tmp_path: Path) -> None:
 
 def test_streaming_link_file_equals_the_in_memory_pass(tmp_path: Path) -> None:
     """link_file (DuckDB on disk, one series in memory at a time) writes what link does, in input order."""
-    from nianbao.series.link import link_file, read_jsonl, write_jsonl
+    from nianbao.series.link import link_file, write_jsonl
 
     recs = [p for _, p in generate(seed=21, n_agencies=40, n_years=4, glued_share=0.4)]
     recs.insert(5, {"doc_id": "bad", "source": "x", "status": "error", "fields": {}, "flags": []})
     recs.append(copy.deepcopy(recs[7]))
     recs[-1]["doc_id"] = "again"
     write_jsonl(recs, tmp_path / "in.jsonl")
+    with (tmp_path / "in.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
     s_file = link_file(tmp_path / "in.jsonl", tmp_path / "out.jsonl", workdir=tmp_path, batch=17)
     s_mem = run_link(recs, workdir=tmp_path)
-    assert read_jsonl(tmp_path / "out.jsonl") == recs
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[-1] == "{not json" and [json.loads(x) for x in lines[:-1]] == recs
     assert (s_file.pairs, s_file.duplicates, s_file.checked, s_file.settled) == \
         (s_mem.pairs, s_mem.duplicates, s_mem.checked, s_mem.settled)

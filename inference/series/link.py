@@ -232,7 +232,12 @@ def link_file(inp: Path, output: Path, workdir: Path | None = None, batch: int =
         with inp.open("rb") as fh:
             for idx, line in enumerate(fh):
                 summary.records += 1
-                rec = json.loads(line) if line.strip() else {}
+                try:
+                    rec = json.loads(line) if line.strip() else {}
+                except ValueError:  # a broken line is passed through untouched, never linked
+                    rec = {}
+                if not isinstance(rec, dict):
+                    rec = {}
                 if rec.get("status") == "ok":
                     for k, v in (("idx", idx), ("off", off), ("key", series_key(rec)),
                                  ("year", (rec.get("meta") or {}).get("year")), ("doc_id", str(rec.get("doc_id") or idx)),
