@@ -29,6 +29,8 @@ def _register() -> None:
     from nianbao.batch.cli import parse
 
     app.command("parse")(parse)
+    app.command("link")(__import__("nianbao.series.cli", fromlist=["link"]).link)
+    app.command("audit")(__import__("nianbao.series.cli", fromlist=["audit"]).audit)
     for module, name, help_ in (
         ("nianbao.training.cli", "train", "Generate synthetic data and train the tagger."),
         ("nianbao.evaluation.cli", "eval", "Score predictions against gold labels; write release reports."),
