@@ -139,3 +139,21 @@ def test_streaming_link_file_equals_the_in_memory_pass(tmp_path: Path) -> None:
     assert lines[-1] == "{not json" and [json.loads(x) for x in lines[:-1]] == recs
     assert (s_file.pairs, s_file.duplicates, s_file.checked, s_file.settled) == \
         (s_mem.pairs, s_mem.duplicates, s_mem.checked, s_mem.settled)
+
+
+def test_parse_link_links_the_output_in_place(tmp_path: Path) -> None:
+    """`nianbao parse --link` = `nianbao parse` then `nianbao link` over its output."""
+    from nianbao.training.synth_corpus import generate_one
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(3):
+        d = generate_one(61, i, "glued_lines")
+        (corpus / f"{d.name}.txt").write_text(d.text, encoding="utf-8")
+    base = [sys.executable, "-m", "nianbao", "parse", str(corpus), "--no-model", "--workers", "1", "--no-progress"]
+    subprocess.run([*base, "-o", str(tmp_path / "plain.jsonl")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "nianbao", "link", str(tmp_path / "plain.jsonl"), "-o",
+                    str(tmp_path / "linked.jsonl"), "--quiet"], check=True, capture_output=True)
+    subprocess.run([*base, "-o", str(tmp_path / "direct.jsonl"), "--link"], check=True, capture_output=True)
+    assert (tmp_path / "direct.jsonl").read_text() == (tmp_path / "linked.jsonl").read_text()
+    assert not list(tmp_path.glob("*.linking"))

@@ -102,6 +102,9 @@ def parse(
     max_worker_mb: float = typer.Option(4096.0, "--max-worker-mb", min=0,
                                         help="Resident memory (MB) a worker may use; over it: the document becomes "
                                              "an E_MEMORY record and the worker is replaced (0 = no limit)."),
+    link: bool = typer.Option(False, "--link", help="After the parse, link the output's reports into agency series "
+                                                    "and settle flagged fields by cross-year ties (`nianbao link`), "
+                                                    "in place (JSONL output only)."),
 ) -> None:
     """Parse reports into one record per input document (status ok | not_a_report | error)."""
     config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
@@ -125,9 +128,23 @@ def parse(
         raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")
     counts, elapsed = _write(runner.run(items), output, fmt, resume, progress, total, runner.in_flight)
     _summary(counts, stats, elapsed, output, len(skip))
+    if link:
+        _link_in_place(output, fmt)
     written = sum(counts.values())
     if written + len(skip) == 0 or (written and counts.get("error", 0) == written and counts.get("_read", 0) == written):
         raise typer.Exit(1)
+
+
+def _link_in_place(output: str, fmt: str) -> None:
+    """``nianbao link`` over a finished JSONL output, written back in its place (input order kept)."""
+    if fmt != "jsonl" or "://" in output:
+        raise typer.BadParameter("--link needs a local JSONL output")
+    from nianbao.series.link import link_cli
+
+    out = Path(output)
+    tmp = out.with_name(out.name + ".linking")
+    link_cli(out, tmp, None, quiet=False)
+    tmp.replace(out)
 
 
 def slow_note(in_flight: list[tuple[str, float]], after: float = SLOW_S) -> str:
