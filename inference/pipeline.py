@@ -65,7 +65,7 @@ class Pipeline:
         """Decode and normalise one input (the stages before tagging)."""
         from nianbao.normalise import decode_item, normalise_document
 
-        doc = Document(source=item.source)
+        doc = Document(source=item.source, url=item.url)
         if item.data is not None:
             doc.doc_id = hashlib.sha256(item.data).hexdigest()
         if item.error is not None:
