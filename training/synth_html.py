@@ -1,0 +1,73 @@
+"""Synthetic HTML pages: ordinary government article pages (not reports) in the site frame reports are
+published in, and WARC files mixing them with reports (tests, the WARC benchmark).
+
+An article page is what most of a government site's crawl holds: a news item, a notice, a meeting
+report, in the same navigation, breadcrumb, page tools and footer as an annual report's page, with no
+report section heading, table title or template row label (the cheap not-a-report path's case).
+
+>>> page = article_page(random.Random(3))
+>>> page.startswith("<!DOCTYPE html>") and "</html>" in page
+True
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import random
+from collections.abc import Iterable
+from pathlib import Path
+
+from nianbao.training import synth_phrases as ph
+
+NAV = ("首页", "政务公开", "政府信息公开", "政策文件", "政策解读", "互动交流", "办事服务", "数据开放", "走进本区")
+SUBJECTS = ("召开2024年第{n}次常务会议", "开展安全生产大检查", "举办乡村振兴专题培训班", "部署防汛抗旱工作",
+            "调研重点项目建设", "召开优化营商环境推进会", "开展“我为群众办实事”活动", "举行城市更新项目集中开工仪式",
+            "发布第{n}批公开招聘工作人员公告", "关于征集民生实事项目意见的通告", "召开森林防火工作会议")
+SENTENCES = ("会议传达学习了上级有关会议精神，研究部署了下一阶段重点工作。", "会议强调，要坚持以人民为中心的发展思想，"
+             "扎实推进各项工作落地见效。", "活动现场，工作人员向群众发放宣传资料{n}余份，解答群众咨询{n}人次。",
+             "与会人员围绕项目进度、资金保障、要素支撑等进行了深入交流。", "下一步，将持续加大工作力度，"
+             "确保各项任务按期完成。", "检查组一行先后深入{n}家企业，实地查看生产经营情况。",
+             "本次培训共有{n}名基层干部参加，采取专题授课、现场教学相结合的方式进行。",
+             "报名时间为{d}至{d2}，报名地点设在区行政服务中心二楼。", "各单位要压紧压实责任，强化统筹协调，形成工作合力。")
+
+
+def article_page(rng: random.Random) -> str:
+    """An ordinary article page (not a report) in a government site's frame."""
+    town = rng.choice(ph.PLACE_HEAD) + rng.choice(ph.PLACE_TAIL)
+    org = f"{town}区人民政府"
+    title = org + rng.choice(SUBJECTS).format(n=rng.randint(2, 30))
+
+    def fill(s: str) -> str:
+        return s.format(n=rng.randint(3, 300), d=f"{rng.randint(1, 6)}月{rng.randint(1, 28)}日",
+                        d2=f"{rng.randint(7, 12)}月{rng.randint(1, 28)}日")
+
+    paras = [fill(rng.choice(SENTENCES)) + fill(rng.choice(SENTENCES)) for _ in range(rng.randint(3, 9))]
+    nav = "".join(f'<li><a href="/{k}/">{html.escape(n)}</a></li>' for k, n in enumerate(NAV))
+    body = "\n".join(f'<p style="text-indent:2em">{html.escape(p)}</p>' for p in paras)
+    date = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>body{{font-size:14px}}</style><script>var siteId={rng.randint(1, 999)};</script></head>\n"
+            f'<body><div class="header"><ul class="nav">{nav}</ul></div>\n'
+            f'<div class="crumb">当前位置：首页 &gt; 政务公开 &gt; 工作动态</div>\n'
+            f'<div class="article"><h1>{html.escape(title)}</h1>\n'
+            f'<div class="info">发布时间：{date} 来源：{html.escape(rng.choice(ph.SOURCES))} 【字体：大 中 小】</div>\n'
+            f"{body}\n</div>\n"
+            f'<div class="footer">主办单位：{html.escape(org)}办公室 网站标识码：{rng.randint(10**9, 10**10 - 1)}'
+            "</div></body></html>\n")
+
+
+def write_warc(path: Path, pages: Iterable[tuple[str, str]]) -> int:
+    """Write ``(url, html)`` pages as a gzipped WARC of HTTP 200 responses (UTF-8); returns how many."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    n = 0
+    with open(path, "wb") as fh:
+        w = WARCWriter(fh, gzip=True)
+        for url, page in pages:
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(page.encode("utf-8")),
+                                                http_headers=http))
+            n += 1
+    return n
