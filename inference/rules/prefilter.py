@@ -15,7 +15,7 @@ model's time. Documents with a cue are tagged as always. ``tests/test_prefilter.
 that every labelled real report, every crawl-series page and every synthetic style has cues,
 and that ordinary article pages get the same record with and without the model.
 
->>> has_report_cues("区政府召开常务会议\n会议研究了城市更新工作。"), has_report_cues("一、总体情况\n全年...")
+>>> has_report_cues("区政府召开常务会议\\n会议研究了城市更新工作。"), has_report_cues("一、总体情况\\n全年...")
 (False, True)
 """
 
