@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import io
 import random
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -55,6 +56,89 @@ def article_page(rng: random.Random) -> str:
             f"{body}\n</div>\n"
             f'<div class="footer">主办单位：{html.escape(org)}办公室 网站标识码：{rng.randint(10**9, 10**10 - 1)}'
             "</div></body></html>\n")
+
+
+MSO_HEAD = ("<!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:AllowPNG/></o:OfficeDocumentSettings></xml>"
+            "<![endif]--><!--[if gte mso 10]><style>table.MsoNormalTable{mso-style-name:普通表格;}</style>"
+            "<![endif]-->")
+_CELL_SPLIT = re.compile(r"\t|\|")
+_RULE_ROW = re.compile(r"^[\s|:\-]+$")
+
+
+def _blank_cell(rng: random.Random) -> str:
+    return rng.choice(("<p class=MsoNormal align=center style='text-align:center'><span lang=EN-US><o:p>&nbsp;"
+                       "</o:p></span></p>",
+                       "<p class=MsoNormal><![if !supportEmptyParas]>&nbsp;<![endif]><o:p></o:p></p>",
+                       "<p class=MsoNormal><span lang=EN-US>&nbsp;</span></p>", ""))
+
+
+def _word_cell(text: str, rng: random.Random) -> str:
+    """One Word-exported cell: its text in ``<p><span>``, a long label sometimes over two paragraphs."""
+    if not text:
+        return _blank_cell(rng)
+    parts = [text]
+    if len(text) > 8 and not any(c.isdigit() for c in text) and rng.random() < 0.4:
+        cuts = [k for k in range(3, len(text) - 2)  # never inside a parenthesis (a pinyin gloss, a remark)
+                if text[k] not in "(（"
+                and text[:k].count("(") + text[:k].count("（") == text[:k].count(")") + text[:k].count("）")]
+        if cuts:
+            k = rng.choice(cuts)
+            parts = [text[:k], text[k:]]
+    return "".join(f"<p class=MsoNormal align=center style='text-align:center'><span style='font-family:宋体;"
+                   f"mso-bidi-font-size:10.5pt'>{html.escape(p)}<span lang=EN-US><o:p></o:p></span></span></p>"
+                   for p in parts)
+
+
+def word_page(text: str, rng: random.Random) -> str:
+    """A report text as a Word-exported article page in a government site's frame.
+
+    Lines of three or more tab- or ``|``-separated cells become rows of ``MsoNormalTable``s (cells
+    holding ``<p><span>``, ``&nbsp;`` in blank cells, Office conditional comments, some rows padded
+    with empty placeholder cells, a table split into several ``<table>`` elements as printed pages
+    are); every other line is a ``<p class=MsoNormal>``. The page sits in a nested layout table with
+    the site's navigation and footer. Every cell's text is kept: values and labels are unchanged.
+    """
+    pad = rng.random() < 0.5
+    split_every = rng.choice((0, 0, 9, 14))
+    out: list[str] = []
+    in_table, rows = False, 0
+    for line in text.split("\n"):
+        cells = _CELL_SPLIT.split(line)
+        if len(cells) >= 3:
+            if _RULE_ROW.match(line):
+                continue  # a Markdown rule line is no row of the Word table
+            if in_table and split_every and rows and rows % split_every == 0:
+                out.append("</table><p class=MsoNormal><span lang=EN-US><br clear=all "
+                           "style='page-break-before:always'></span></p>")
+                in_table = False
+            if not in_table:
+                out.append("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 "
+                           "style='border-collapse:collapse;mso-table-layout-alt:fixed'>")
+                in_table = True
+            tds = "".join(f"<td width={rng.choice((48, 60, 85))} valign=center style='border:solid windowtext 1.0pt;"
+                          f"padding:0cm 5.4pt 0cm 5.4pt'>{_word_cell(c.strip(), rng)}</td>" for c in cells)
+            if pad and rng.random() < 0.5:
+                tds += "<td style='mso-cell-special:placeholder;border:none;padding:0cm 0cm 0cm 0cm' width=0>" \
+                       "<p class='MsoNormal'>&nbsp;</td>"
+            out.append(f"<tr style='height:18.0pt'>{tds}</tr>")
+            rows += 1
+        else:
+            if in_table:
+                out.append("</table>")
+                in_table, rows = False, 0
+            body = html.escape(line) if line.strip() else "<o:p>&nbsp;</o:p>"
+            out.append(f"<p class=MsoNormal style='text-indent:21.0pt;line-height:150%'><span style='font-family:"
+                       f"仿宋_GB2312'>{body}</span></p>")
+    if in_table:
+        out.append("</table>")
+    nav = "".join(f'<td class="nav"><a href="/{k}/">{html.escape(n)}</a></td>' for k, n in enumerate(NAV))
+    return ('<!DOCTYPE html>\n<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset="utf-8">'
+            f"<title>年度报告</title>{MSO_HEAD}</head>\n<body>"
+            f'<table width="1000" align="center"><tr><td><table><tr>{nav}</tr></table></td></tr>\n'
+            '<tr><td class="crumb">当前位置：首页 &gt; 政务公开 &gt; 年度报告</td></tr>\n'
+            f'<tr><td class="TRS_Editor"><div class="WordSection1">\n' + "\n".join(out)
+            + '\n</div></td></tr>\n<tr><td class="footer">网站标识码：3500000000 主办单位：人民政府办公室</td></tr>'
+            "</table></body></html>\n")
 
 
 def write_warc(path: Path, pages: Iterable[tuple[str, str]]) -> int:

@@ -21,6 +21,10 @@ Layout rules (what a browser would show, as lines and tab-separated cells):
 - every cell after the first in a row is preceded by one tab, emitted even
   when the previous cell is empty, so an empty cell keeps a character (its
   tab) and cells never run together;
+- inside a table cell that holds no table of its own (a data cell, not a
+  layout cell of the site frame), paragraphs and ``<br>`` are a space, not a
+  line break: Word-exported pages wrap every cell in ``<p><span>``, and a
+  cell's text must stay in its row;
 - ``script``, ``style``, ``noscript``, ``template``, ``svg`` and comments
   produce nothing.
 
@@ -49,6 +53,50 @@ BLOCK_TAGS = frozenset(
 CELL_TAGS = frozenset({"td", "th"})
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "math", "iframe", "object"})
 _WS = re.compile(r"[ \t\n\r\f]+")
+_HIDDEN = re.compile(r"<!--.*?-->|<(script|style|textarea|template)\b.*?</\1\s*>", re.I | re.S)
+_TABLE_TAG = re.compile(r"<(/?)(table|td|th|p|div|br|li|h[1-6])\b", re.I)
+MAX_CELL_BLOCKS = 6  # a cell with more paragraphs than this holds an article, not a value or a label
+
+
+def layout_cells(source: str) -> frozenset[int]:
+    """Source offsets of the ``<td>``/``<th>`` tags whose cell holds a table, or more than ``MAX_CELL_BLOCKS``
+    paragraphs: the site frame's layout cells (the rest are data cells, whose paragraphs stay in their row).
+
+    >>> sorted(layout_cells("<table><tr><td><table><tr><td>1</td></tr></table></td><td>2</td></tr></table>"))
+    [11]
+    """
+    hidden = [(m.start(), m.end()) for m in _HIDDEN.finditer(source)]
+    out: set[int] = set()
+    stack: list[list[int]] = []  # open cells: [table depth, tag offset, paragraphs seen]
+    depth, h = 0, 0
+    for m in _TABLE_TAG.finditer(source):
+        while h < len(hidden) and hidden[h][1] <= m.start():
+            h += 1
+        if h < len(hidden) and hidden[h][0] <= m.start():
+            continue
+        closing, tag = m.group(1), m.group(2).lower()
+        if tag not in ("table", "td", "th"):
+            if not closing and stack and stack[-1][0] == depth:
+                stack[-1][2] += 1
+                if stack[-1][2] > MAX_CELL_BLOCKS:
+                    out.add(stack[-1][1])
+            continue
+        if tag == "table":
+            if not closing:
+                if stack and stack[-1][0] == depth:
+                    out.add(stack[-1][1])
+                depth += 1
+            else:
+                depth = max(0, depth - 1)
+                while stack and stack[-1][0] > depth:
+                    stack.pop()
+        elif not closing:
+            while stack and stack[-1][0] >= depth:
+                stack.pop()  # an unclosed cell of this table ends where the next one starts
+            stack.append([depth, m.start(), 0])
+        elif stack and stack[-1][0] == depth:
+            stack.pop()
+    return frozenset(out)
 _ENTITY = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z][-.a-zA-Z0-9]*);?")
 
 
@@ -134,6 +182,12 @@ class _Parser(HTMLParser):
         self.skip_depth = 0
         self.pre_depth = 0
         self.first_cell = True
+        self.layout_cells = layout_cells(source) if "<t" in source.lower() else frozenset()
+        self.cells: list[tuple[int, bool]] = []  # open cells: (table depth, data cell: holds no table)
+        self.table_depth = 0
+
+    def _in_data_cell(self) -> bool:
+        return bool(self.cells) and self.cells[-1][0] == self.table_depth and self.cells[-1][1]
 
     # ------------------------------------------------------------ positions
     def _pos(self) -> int:
@@ -172,12 +226,19 @@ class _Parser(HTMLParser):
             self.skip_depth += 1
         elif self.skip_depth:
             return
-        elif tag == "br":
-            self.layout.newline(start, end, hard=True)
         elif tag in CELL_TAGS:
+            while self.cells and self.cells[-1][0] >= self.table_depth:
+                self.cells.pop()
+            self.cells.append((self.table_depth, start not in self.layout_cells))
             self.layout.cell(start, end, self.first_cell)
             self.first_cell = False
+        elif self._in_data_cell() and (tag == "br" or (tag in BLOCK_TAGS and tag not in ("table", "tr"))):
+            self.layout.text(" ", start, end, False, False)  # a paragraph inside a data cell stays in the row
+        elif tag == "br":
+            self.layout.newline(start, end, hard=True)
         elif tag in BLOCK_TAGS:
+            if tag == "table":
+                self.table_depth += 1
             if tag == "tr":
                 self.first_cell = True
                 self.layout.row()
@@ -190,7 +251,16 @@ class _Parser(HTMLParser):
             self.skip_depth = max(0, self.skip_depth - 1)
         elif self.skip_depth:
             return
+        elif tag in CELL_TAGS:
+            if self.cells and self.cells[-1][0] == self.table_depth:
+                self.cells.pop()
+        elif self._in_data_cell() and tag in BLOCK_TAGS and tag not in ("table", "tr"):
+            self.layout.text(" ", start, end, False, False)
         elif tag in BLOCK_TAGS:
+            if tag == "table":
+                self.table_depth = max(0, self.table_depth - 1)
+                while self.cells and self.cells[-1][0] > self.table_depth:
+                    self.cells.pop()
             if tag == "tr":
                 self.first_cell = True
             if tag == "pre":
