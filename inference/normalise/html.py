@@ -24,7 +24,10 @@ Layout rules (what a browser would show, as lines and tab-separated cells):
 - inside a table cell that holds no table of its own (a data cell, not a
   layout cell of the site frame), paragraphs and ``<br>`` are a space, not a
   line break: Word-exported pages wrap every cell in ``<p><span>``, and a
-  cell's text must stay in its row;
+  cell's text must stay in its row; a data cell holding only spaces and
+  ``&nbsp;`` is an empty cell (its tab alone holds its place);
+- Word's placeholder cells (``mso-cell-special:placeholder``: the padding
+  Word appends to rows shorter than the table's grid) are no cells at all;
 - ``script``, ``style``, ``noscript``, ``template``, ``svg`` and comments
   produce nothing.
 
@@ -185,6 +188,7 @@ class _Parser(HTMLParser):
         self.layout_cells = layout_cells(source) if "<t" in source.lower() else frozenset()
         self.cells: list[tuple[int, bool]] = []  # open cells: (table depth, data cell: holds no table)
         self.table_depth = 0
+        self.placeholder = False  # inside a Word placeholder cell: nothing of it is laid out
 
     def _in_data_cell(self) -> bool:
         return bool(self.cells) and self.cells[-1][0] == self.table_depth and self.cells[-1][1]
@@ -207,6 +211,13 @@ class _Parser(HTMLParser):
 
     # ------------------------------------------------------------ events
     def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in CELL_TAGS or tag in ("tr", "table"):
+            self.placeholder = tag in CELL_TAGS and any(
+                k == "style" and v and "mso-cell-special:placeholder" in v.replace(" ", "").lower() for k, v in attrs)
+            if self.placeholder:
+                return
+        elif self.placeholder:
+            return
         start = self._pos()
         raw = self.get_starttag_text() or ""
         end = start + len(raw) if raw and self.src.startswith(raw, start) else self._tag_end(start)
@@ -218,6 +229,12 @@ class _Parser(HTMLParser):
             self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.placeholder:
+            if tag not in CELL_TAGS and tag not in ("tr", "table"):
+                return
+            self.placeholder = False
+            if tag in CELL_TAGS:
+                return
         start = self._pos()
         self._close(tag, start, self._tag_end(start))
 
@@ -268,22 +285,27 @@ class _Parser(HTMLParser):
             self.layout.newline(start, end)
 
     def handle_data(self, data: str) -> None:
-        if self.skip_depth or not data:
+        if self.skip_depth or self.placeholder or not data:
             return
         start = self._pos()
+        if self._in_data_cell() and not data.strip(" \t\n\r\f\xa0"):  # a blank cell's filler
+            self.layout.text(" ", start, start + len(data), False, False)
+            return
         if self.src.startswith(data, start):
             self.layout.text(data, start, start + len(data), True, self.pre_depth > 0)
         else:  # not expected from html.parser: map the text as one block onto where it starts
             self.layout.text(data, start, min(len(self.src), start + max(1, len(data))), False, self.pre_depth > 0)
 
     def _entity(self) -> None:
-        if self.skip_depth:
+        if self.skip_depth or self.placeholder:
             return
         start = self._pos()
         m = _ENTITY.match(self.src, start)
         end = m.end() if m else start + 1
         raw = self.src[start:end]
         value = unescape(raw)
+        if value == "\xa0" and self._in_data_cell():  # &nbsp; fills blank cells of Word tables
+            value = " "
         self.layout.text(value, start, end, value == raw, self.pre_depth > 0)
 
     def handle_entityref(self, name: str) -> None:
