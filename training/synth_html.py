@@ -89,24 +89,82 @@ def _word_cell(text: str, rng: random.Random) -> str:
                    for p in parts)
 
 
-def word_page(text: str, rng: random.Random) -> str:
+Block = tuple[str, "list[str] | str"]  # ("row", cells) or ("para", text)
+_SEPARATORS = " \t|\xa0\u3000｜"
+
+
+def text_blocks(text: str) -> list[Block]:
+    """A text's lines as blocks: three or more tab- or ``|``-separated cells are a row, the rest paragraphs."""
+    out: list[Block] = []
+    for line in text.split("\n"):
+        cells = _CELL_SPLIT.split(line)
+        if len(cells) >= 3:
+            if not _RULE_ROW.match(line):  # a Markdown rule line is no row of the Word table
+                out.append(("row", [c.strip() for c in cells]))
+        else:
+            out.append(("para", line))
+    return out
+
+
+def gold_blocks(text: str, spans: list[tuple[int, int, str]]) -> list[Block]:
+    """A labelled text's blocks with every gold value in a cell of its own (the cell borders the flattened
+    text lost): the text is cut at line ends and where a row label, table title or heading starts; a piece
+    holding values is a row (its leading text, then each value, a BLANK as an empty cell, and any other
+    text between values as printed); other pieces are read as ``text_blocks`` reads lines.
+
+    >>> gold_blocks("自然人000总计\\n", [(0, 3, "ROW"), (3, 4, "VAL"), (4, 5, "BLANK"), (5, 6, "VAL")])
+    [('row', ['自然人', '0', '', '0', '总计'])]
+    """
+    cuts = {0, len(text)} | {m + 1 for m in range(len(text)) if text[m] == "\n"}
+    cuts |= {a for a, _, tag in spans if tag in ("ROW", "TTL", "SEC")}
+    bounds = sorted(cuts)
+    values = sorted((a, e, tag) for a, e, tag in spans if tag in ("VAL", "BLANK"))
+    out: list[Block] = []
+    k = 0
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        piece = text[lo:hi].rstrip("\n")
+        inside = []
+        while k < len(values) and values[k][0] < hi:
+            if values[k][0] >= lo:
+                inside.append(values[k])
+            k += 1
+        if not inside:
+            out.extend(text_blocks(piece) if "\n" in text[lo:hi] or hi == len(text) else [("para", piece)])
+            continue
+        cells, pos = [], lo
+        for a, e, tag in inside:
+            between = text[pos:a].strip(_SEPARATORS)
+            if between or pos == lo:
+                cells.append(between)
+            cells.append(text[a:e].strip(_SEPARATORS) if tag == "VAL" else "")
+            pos = max(pos, e)
+        rest = text[pos:lo + len(piece)].strip(_SEPARATORS)
+        if rest:
+            cells.append(rest)
+        out.append(("row", cells))
+    return out
+
+
+def word_page(text: str, rng: random.Random, spans: list[tuple[int, int, str]] | None = None) -> str:
     """A report text as a Word-exported article page in a government site's frame.
 
-    Lines of three or more tab- or ``|``-separated cells become rows of ``MsoNormalTable``s (cells
-    holding ``<p><span>``, ``&nbsp;`` in blank cells, Office conditional comments, some rows padded
-    with empty placeholder cells, a table split into several ``<table>`` elements as printed pages
-    are); every other line is a ``<p class=MsoNormal>``. The page sits in a nested layout table with
-    the site's navigation and footer. Every cell's text is kept: values and labels are unchanged.
+    Rows (``text_blocks``; with gold ``spans``, ``gold_blocks``: each value in its own cell) become rows
+    of ``MsoNormalTable``s (cells holding ``<p><span>``, ``&nbsp;`` in blank cells, Office conditional
+    comments, some rows padded with empty placeholder cells, a table split into several ``<table>``
+    elements as printed pages are); every other line is a ``<p class=MsoNormal>``. The page sits in a
+    nested layout table with the site's navigation and footer. Values and labels are kept as printed.
     """
+    return _render_blocks(gold_blocks(text, spans) if spans is not None else text_blocks(text), rng)
+
+
+def _render_blocks(blocks: list[Block], rng: random.Random) -> str:
+    """Blocks as a Word-exported page in the site frame (see ``word_page``)."""
     pad = rng.random() < 0.5
     split_every = rng.choice((0, 0, 9, 14))
     out: list[str] = []
     in_table, rows = False, 0
-    for line in text.split("\n"):
-        cells = _CELL_SPLIT.split(line)
-        if len(cells) >= 3:
-            if _RULE_ROW.match(line):
-                continue  # a Markdown rule line is no row of the Word table
+    for kind, body in blocks:
+        if kind == "row":
             if in_table and split_every and rows and rows % split_every == 0:
                 out.append("</table><p class=MsoNormal><span lang=EN-US><br clear=all "
                            "style='page-break-before:always'></span></p>")
@@ -116,7 +174,7 @@ def word_page(text: str, rng: random.Random) -> str:
                            "style='border-collapse:collapse;mso-table-layout-alt:fixed'>")
                 in_table = True
             tds = "".join(f"<td width={rng.choice((48, 60, 85))} valign=center style='border:solid windowtext 1.0pt;"
-                          f"padding:0cm 5.4pt 0cm 5.4pt'>{_word_cell(c.strip(), rng)}</td>" for c in cells)
+                          f"padding:0cm 5.4pt 0cm 5.4pt'>{_word_cell(c, rng)}</td>" for c in body)
             if pad and rng.random() < 0.5:
                 tds += "<td style='mso-cell-special:placeholder;border:none;padding:0cm 0cm 0cm 0cm' width=0>" \
                        "<p class='MsoNormal'>&nbsp;</td>"
@@ -126,9 +184,10 @@ def word_page(text: str, rng: random.Random) -> str:
             if in_table:
                 out.append("</table>")
                 in_table, rows = False, 0
-            body = html.escape(line) if line.strip() else "<o:p>&nbsp;</o:p>"
+            line = str(body)
+            para = html.escape(line) if line.strip() else "<o:p>&nbsp;</o:p>"
             out.append(f"<p class=MsoNormal style='text-indent:21.0pt;line-height:150%'><span style='font-family:"
-                       f"仿宋_GB2312'>{body}</span></p>")
+                       f"仿宋_GB2312'>{para}</span></p>")
     if in_table:
         out.append("</table>")
     nav = "".join(f'<td class="nav"><a href="/{k}/">{html.escape(n)}</a></td>' for k, n in enumerate(NAV))
@@ -155,3 +214,80 @@ def write_warc(path: Path, pages: Iterable[tuple[str, str]]) -> int:
                                                 http_headers=http))
             n += 1
     return n
+
+
+def gold_tables(text: str, fields: dict, template: str) -> dict[str, list[Block]]:
+    """The template tables of a labelled report rebuilt from its gold fields, each value in its own cell
+    as printed (``text[span]``; a blank cell empty), with the template's titles, headers and row labels."""
+    from types import SimpleNamespace
+
+    from nianbao.labels import catalogue as cat
+    from nianbao.training.synth_content import CellValue
+    from nianbao.training.synth_render import build_tables
+
+    cells: dict[str, CellValue] = {}
+    for fid, f in fields.items():
+        a, b = f.span
+        printed = text[a:b].strip(_SEPARATORS) if b > a else ""
+        cells[fid] = CellValue("" if f.value is None and not f.raw else printed, f.value, f.raw, f.unit)
+    present = set(cat.t3_row_keys_present(set(fields)))
+    rows = tuple(r for r in cat.T3_ROWS if r.key in present)  # the rows it prints, of either version
+    missing = CellValue("\0", None)  # a field the report does not print: its cell is left out
+
+    class _Cells(dict):
+        def __missing__(self, key: str) -> CellValue:
+            return missing
+
+    c = SimpleNamespace(cells=_Cells(cells), table_template=template, t3_rows=rows)
+    out: dict[str, list[Block]] = {}
+    for tid, tables in build_tables(c, fullwidth=False, spaced=False).items():  # type: ignore[arg-type]
+        blocks: list[Block] = []
+        for t in tables:
+            kept = [r for r in t.rows if any(cv is not missing for _, cv in r.cells)]
+            if not kept:
+                continue
+            if t.title:
+                blocks.append(("para", t.title))
+            for h in t.header:
+                blocks.append(("row", [x.replace("|", "") for x in ([""] if tid != "t4" else []) + h]))
+            for r in kept:
+                lead = [x for x in (r.group, r.label) if x] if tid == "t3" else ([r.label] if r.label else [])
+                blocks.append(("row", lead + [cv.text for _, cv in r.cells if cv is not missing]))
+            blocks.append(("para", ""))
+        out[tid] = blocks
+    return out
+
+
+def gold_page(text: str, spans: list[tuple[int, int, str, str | None]], fields: dict, template: str,
+              rng: random.Random) -> str:
+    """A labelled real report as a Word-exported page built from its gold: the text around the tables as
+    paragraphs, each table's printed stretch (its title, headers, labels and values: from the first to the
+    last labelled span that belongs to it, labels printed after its values included) replaced by the table
+    rebuilt from the gold (``gold_tables``)."""
+    tables = gold_tables(text, fields, template)
+    marks = sorted((a, e, tag, f) for a, e, tag, f in spans if tag != "SEC")
+    regions: list[tuple[int, int, str]] = []
+    for tid in ("t2", "t3", "t4"):
+        vals = [(a, e) for a, e, tag, f in marks if f and f.startswith(tid + ".")]
+        if not vals or tid not in tables:
+            continue
+        lo, hi = min(a for a, _ in vals), max(e for _, e in vals)
+        prev_end = regions[-1][1] if regions else 0
+        heads = [a for a, e, tag, f in marks if not f and prev_end <= a < lo]
+        secs = [a for a, e, tag, f in spans if tag == "SEC" and prev_end <= a < lo]
+        if heads:
+            first = min(heads)
+            lo = first if not secs or max(secs) < first else lo
+        later_values = [a for a, e, tag, f in marks if f and not f.startswith(tid + ".") and a >= hi]
+        later_secs = [a for a, e, tag, f in spans if tag == "SEC" and a >= hi]
+        stop = min(later_values + later_secs + [len(text)])
+        tail = [e for a, e, tag, f in marks if not f and hi <= a < stop]  # labels printed after the values
+        regions.append((lo, max([hi] + tail), tid))
+    blocks: list[Block] = []
+    pos = 0
+    for lo, hi, tid in regions:
+        blocks += text_blocks(text[pos:lo])
+        blocks += tables[tid]
+        pos = hi
+    blocks += text_blocks(text[pos:])
+    return _render_blocks(blocks, rng)

@@ -103,6 +103,10 @@ def layout_cells(source: str) -> frozenset[int]:
 _ENTITY = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[a-zA-Z][-.a-zA-Z0-9]*);?")
 
 
+def _cjk(ch: str) -> bool:
+    return bool(ch) and ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+
+
 class _Layout:
     """Receives text and boundaries in document order and lays them out into lines and cells."""
 
@@ -112,6 +116,8 @@ class _Layout:
         self.at_line_start = True  # nothing emitted since the last newline
         self.at_cell_start = True  # nothing emitted since the last newline or tab
         self.row_has_output = False
+        self.soft = False  # the pending space is a data cell's paragraph break
+        self.last = ""  # the last character emitted
 
     def text(self, s: str, start: int, end: int, verbatim: bool, pre: bool) -> None:
         """Lay out a run of text; ``verbatim``: ``s`` is ``source[start:end]``, char for char."""
@@ -122,14 +128,22 @@ class _Layout:
         pos = 0
         for m in _WS.finditer(s):
             if m.start() > pos:
-                self._flush()
+                self._flush(s[pos])
                 self._emit_run(s[pos:m.start()], start + pos if verbatim else start, end, verbatim)
             if not self.at_cell_start and self.pending is None:
                 self.pending = (" ", start + m.start(), start + m.end()) if verbatim else (" ", start, end)
+                self.soft = False
             pos = m.end()
         if pos < len(s):
-            self._flush()
+            self._flush(s[pos])
             self._emit_run(s[pos:], start + pos if verbatim else start, end, verbatim)
+
+    def soft_break(self, start: int, end: int) -> None:
+        """A paragraph or line break inside a data cell: a space, none between two CJK characters
+        (a label wrapped over two paragraphs reads as one word, as Chinese has no spaces)."""
+        if not self.at_cell_start and self.pending is None:
+            self.pending = (" ", start, end)
+            self.soft = True
 
     def newline(self, start: int, end: int, hard: bool = False) -> None:
         """A block boundary (collapses with its neighbours), or a ``<br>`` (hard: always a newline)."""
@@ -156,10 +170,12 @@ class _Layout:
         self.pending = None
         self._emit_run("\t", start, end, False)
 
-    def _flush(self) -> None:
+    def _flush(self, following: str = "") -> None:
         if self.pending is not None:
             ch, a, b = self.pending
             self.pending = None
+            if self.soft and _cjk(following) and _cjk(self.last):
+                return
             self._emit_run(ch, a, b, False)
 
     def _emit_run(self, s: str, start: int, end: int, verbatim: bool) -> None:
@@ -170,7 +186,7 @@ class _Layout:
         else:
             for ch in s:
                 self.out.emit(ch, start, end)
-        last = s[-1]
+        last = self.last = s[-1]
         self.at_line_start = last == "\n"
         self.at_cell_start = last in "\n\t"
         self.row_has_output = True
@@ -250,7 +266,7 @@ class _Parser(HTMLParser):
             self.layout.cell(start, end, self.first_cell)
             self.first_cell = False
         elif self._in_data_cell() and (tag == "br" or (tag in BLOCK_TAGS and tag not in ("table", "tr"))):
-            self.layout.text(" ", start, end, False, False)  # a paragraph inside a data cell stays in the row
+            self.layout.soft_break(start, end)  # a paragraph inside a data cell stays in the row
         elif tag == "br":
             self.layout.newline(start, end, hard=True)
         elif tag in BLOCK_TAGS:
@@ -272,7 +288,7 @@ class _Parser(HTMLParser):
             if self.cells and self.cells[-1][0] == self.table_depth:
                 self.cells.pop()
         elif self._in_data_cell() and tag in BLOCK_TAGS and tag not in ("table", "tr"):
-            self.layout.text(" ", start, end, False, False)
+            self.layout.soft_break(start, end)
         elif tag in BLOCK_TAGS:
             if tag == "table":
                 self.table_depth = max(0, self.table_depth - 1)
