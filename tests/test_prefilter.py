@@ -60,3 +60,15 @@ def test_article_pages_skip_the_model_with_the_same_record() -> None:
 @pytest.mark.parametrize("text", ["一、总体情况\n本年度...", "第二十条第(一)项", "（一）本年新收政府信息公开申请数量"])
 def test_a_single_cue_is_enough(text: str) -> None:
     assert has_report_cues(text)
+
+
+def test_bench_warc_mix(tmp_path: Path) -> None:
+    """The benchmark's WARCs: reports only, and one report in ten among article pages (rules-only here)."""
+    from nianbao.evaluation.bench_warc import make_warcs, time_parse
+
+    paths = make_warcs(tmp_path, 10)
+    config = PipelineConfig(use_model=False)
+    _, n, statuses = time_parse(paths["mixed"], config)
+    assert n == 10 and statuses == {"ok": 1, "not_a_report": 9}
+    _, n, statuses = time_parse(paths["reports"], config)
+    assert n == 10 and statuses == {"ok": 10}
