@@ -157,9 +157,28 @@ def word_page(text: str, rng: random.Random, spans: list[tuple[int, int, str]] |
     return _render_blocks(gold_blocks(text, spans) if spans is not None else text_blocks(text), rng)
 
 
+def _merged(cells: list[str], merge: bool) -> list[tuple[str, str]]:
+    """A header row's cells with each label merged over the empty cells after it (``colspan``), as Word
+    prints a spanning header; rows holding a digit (values) are never merged.
+
+    >>> _merged(["申请人情况", "", "", "总计"], True)
+    [('申请人情况', ' colspan=3'), ('总计', '')]
+    """
+    if not merge or any(ch.isdigit() for c in cells for ch in c):
+        return [(c, "") for c in cells]
+    out: list[list] = []
+    for c in cells:
+        if not c and out and out[-1][0]:
+            out[-1][1] += 1
+        else:
+            out.append([c, 1])
+    return [(c, f" colspan={n}" if n > 1 else "") for c, n in out]
+
+
 def _render_blocks(blocks: list[Block], rng: random.Random) -> str:
     """Blocks as a Word-exported page in the site frame (see ``word_page``)."""
     pad = rng.random() < 0.5
+    merge = rng.random() < 0.5
     split_every = rng.choice((0, 0, 9, 14))
     out: list[str] = []
     in_table, rows = False, 0
@@ -173,8 +192,9 @@ def _render_blocks(blocks: list[Block], rng: random.Random) -> str:
                 out.append("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 "
                            "style='border-collapse:collapse;mso-table-layout-alt:fixed'>")
                 in_table = True
-            tds = "".join(f"<td width={rng.choice((48, 60, 85))} valign=center style='border:solid windowtext 1.0pt;"
-                          f"padding:0cm 5.4pt 0cm 5.4pt'>{_word_cell(c, rng)}</td>" for c in body)
+            tds = "".join(f"<td width={rng.choice((48, 60, 85))}{span} valign=center style='border:solid windowtext "
+                          f"1.0pt;padding:0cm 5.4pt 0cm 5.4pt'>{_word_cell(c, rng)}</td>"
+                          for c, span in _merged(list(body), merge))
             if pad and rng.random() < 0.5:
                 tds += "<td style='mso-cell-special:placeholder;border:none;padding:0cm 0cm 0cm 0cm' width=0>" \
                        "<p class='MsoNormal'>&nbsp;</td>"
