@@ -32,10 +32,12 @@ InFlight = Callable[[], list[tuple[str, float]]]
 
 
 INPUT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc.gz")
 
 
-def count_inputs(paths: list[str]) -> int:
-    """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing."""
+def count_inputs(paths: list[str]) -> int | None:
+    """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing.
+    None where a WARC/WET archive is among them (counting its pages means reading it: no total)."""
     import gzip
 
     n = 0
@@ -43,6 +45,8 @@ def count_inputs(paths: list[str]) -> int:
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
         for f in files:
             name = f.name.lower()
+            if name.endswith(WARC_SUFFIXES):
+                return None
             if not name.endswith(INPUT_SUFFIXES):
                 continue
             if name.endswith((".jsonl", ".jsonl.gz")):
@@ -113,7 +117,8 @@ def parse(
     skip = scan_done(Path(output)) if resume else set()
     total = None
     if progress and sys.stderr.isatty():
-        total = count_inputs([p for p in paths if "://" not in p]) - len(skip)
+        counted = count_inputs([p for p in paths if "://" not in p])
+        total = None if counted is None else counted - len(skip)
     items = _inputs(paths, stats, skip)
     if engine == "ray":
         from nianbao.batch.ray_engine import RayEngine
@@ -203,3 +208,7 @@ def _summary(counts: Counter, stats: InputStats, elapsed: float, output: str, re
               f"error {counts['error']})  in {elapsed:.1f}s = {n / max(elapsed, 1e-9):.1f} docs/s")
     if stats.skipped or resumed:
         err.print(f"skipped {stats.skipped} non-input files; resumed past {resumed} records already written")
+    if stats.warc_skipped or stats.warc_errors:
+        why = ", ".join(f"{k} {v}" for k, v in stats.warc_skipped.most_common())
+        err.print(f"WARC: skipped {sum(stats.warc_skipped.values())} records that are no pages ({why or 'none'}); "
+                  f"{stats.warc_errors} truncated or corrupt records (one error record each)")
