@@ -60,6 +60,11 @@ report: $(STAMP)
 	  --report evaluation/reports/$(VERSION)-synthetic.md --gallery out/gallery-synthetic.html
 	$(BIN)/python -m nianbao.evaluation.robustness --json evaluation/reports/$(VERSION)-robustness.json \
 	  --markdown evaluation/reports/$(VERSION)-robustness.md
+	$(BIN)/python -m nianbao.evaluation.synth_testset --html --per-style 30 --seed 99 --out out/synth-test-html
+	$(BIN)/nianbao parse out/synth-test-html/docs.jsonl -o out/synth-html-model.jsonl --no-progress
+	$(BIN)/nianbao parse out/synth-test-html/docs.jsonl --no-model -o out/synth-html-rules.jsonl --no-progress
+	$(BIN)/nianbao eval --gold out/synth-test-html/gold --pred model=out/synth-html-model.jsonl \
+	  --pred rules=out/synth-html-rules.jsonl --report evaluation/reports/$(VERSION)-synthetic-html.md
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
 bench: $(STAMP)

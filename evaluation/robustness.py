@@ -5,7 +5,9 @@ again; every field value must survive (or be flagged), since none of these chang
 
 Perturbations (each deterministic, seeded per document): Windows line ends, zero-width spaces, no-break
 spaces, ideographic-space indents, traditional script, full-width digits, site boilerplate around the
-report, the report as an HTML page (given as ``.html``, and as a ``.txt`` holding the page source), 1%
+report, the report as an HTML page (given as ``.html``, and as a ``.txt`` holding the page source), the
+report as a Word-exported article page (``html_word``: ``MsoNormalTable`` cells holding ``<p><span>``,
+``&nbsp;`` blanks, padded rows, split tables, the site frame in layout tables; ``training/synth_html.py``), 1%
 of the non-digit characters dropped, full-width ``｜`` separators, tabs printed as spaces. Scores per
 perturbation: strict field accuracy against the gold values, silent errors (a wrong or spurious value
 no flag names), template, status and meta (as ``nianbao eval`` compares it). Only values are compared
@@ -75,6 +77,15 @@ def _page(text: str, rng: random.Random) -> str:
            + "\n".join(out) + ("</table>" if in_table else "") + "\n</div></body></html>"
 
 
+def _word_page(text: str, rng: random.Random, spans: list[tuple[int, int, str]] | None = None) -> str:
+    from nianbao.training.synth_html import word_page
+
+    return word_page(text, rng, spans)
+
+
+GOLD_CELLS = frozenset({"html_gold_cells"})  # built from the gold: each labelled value in a cell of its own
+
+
 PERTURBATIONS: dict[str, tuple[Perturb, str]] = {
     "crlf": (lambda t, r: t.replace("\n", "\r\n"), "text"),
     "zero_width": (_zero_width, "text"),
@@ -85,10 +96,17 @@ PERTURBATIONS: dict[str, tuple[Perturb, str]] = {
     "boilerplate": (_boilerplate, "text"),
     "html_page": (_page, "html"),
     "html_source_as_text": (_page, "text"),
+    "html_word": (lambda t, r: _word_page(t, r), "html"),
+    "html_gold_cells": (lambda t, r: _word_page(t, r), "html"),  # run() passes the gold spans: one value a cell
     "dropped_chars": (_drop, "text"),
     "full_width_pipes": (lambda t, r: t.replace("|", "｜"), "text"),
     "tabs_as_spaces": (lambda t, r: t.replace("\t", "   "), "text"),
 }
+
+
+# Perturbations held to a bar of their own (strict accuracy at least, silent errors at most): the HTML
+# table path is measured on the real reports' values, not only on the generator's (issue 16).
+THRESHOLDS: dict[str, tuple[float, int]] = {"html_gold_cells": (0.999, 0)}
 
 
 @dataclass
@@ -103,6 +121,7 @@ class Score:
     failed: int = 0  # records with status error
     meta: int = 0  # gold meta values (org, year, title, date)
     meta_right: int = 0
+    flagged_right: int = 0  # right values a flag names anyway
 
     @property
     def accuracy(self) -> float | None:
@@ -125,8 +144,14 @@ def run(gold_dir: Path, corpus: Path, use_model: bool = True, names: list[str] |
         gold = {f: v.value for f, v in g.fields.items()}
         for name, s in scores.items():
             fn, kind = PERTURBATIONS[name]
-            doc = pipeline.process(InputItem(source=f"{g.name}:{name}", text=fn(text, random.Random(g.name)),
-                                             kind=kind))  # type: ignore[arg-type]
+            if name in GOLD_CELLS:
+                from nianbao.training.synth_html import gold_page
+
+                page = gold_page(text, [(sp.start, sp.end, sp.tag, sp.field) for sp in g.spans], g.fields,
+                                 g.template, random.Random(g.name))
+            else:
+                page = fn(text, random.Random(g.name))
+            doc = pipeline.process(InputItem(source=f"{g.name}:{name}", text=page, kind=kind))  # type: ignore[arg-type]
             got = {f: v.value for f, v in doc.fields.items()}
             flagged = {f for fl in doc.flags for f in fl.fields}
             wrong = {f for f in gold if f in got and not values_equal(gold[f], got[f])} | (got.keys() - gold.keys())
@@ -134,6 +159,7 @@ def run(gold_dir: Path, corpus: Path, use_model: bool = True, names: list[str] |
             s.fields += len(gold)
             s.right += sum(1 for f in gold if f in got and values_equal(gold[f], got[f]))
             s.silent += len(wrong - flagged)
+            s.flagged_right += len((flagged & gold.keys() & got.keys()) - wrong)
             s.template_wrong += doc.template != g.template
             metas = score_meta(g, doc.to_record())
             s.meta += sum(m.in_gold for m in metas)
@@ -150,7 +176,18 @@ def markdown(scores: dict[str, Score]) -> str:
         acc = "n/a" if s.accuracy is None else f"{s.accuracy:.3f}"
         lines.append(f"| {n} | {s.docs} | {s.fields} | {acc} | {s.silent} | {s.template_wrong} | {s.failed} "
                      f"| {s.meta_right}/{s.meta} |")
-    return "\n".join(lines) + "\n"
+    verdicts = [f"- {n}: strict >= {bar}, silent <= {most}: {'pass' if passes(scores[n], n) else 'FAIL'} "
+                f"(strict {scores[n].right}/{scores[n].fields}, flagged-correct {scores[n].flagged_right}/"
+                f"{scores[n].right})" for n, (bar, most) in THRESHOLDS.items() if n in scores]
+    return "\n".join(lines) + "\n" + ("\nThresholds:\n" + "\n".join(verdicts) + "\n" if verdicts else "")
+
+
+def passes(score: Score, name: str) -> bool:
+    """Whether a perturbation's score meets its threshold (``THRESHOLDS``; True where it has none)."""
+    if name not in THRESHOLDS:
+        return True
+    bar, most = THRESHOLDS[name]
+    return score.accuracy is not None and score.accuracy >= bar and score.silent <= most
 
 
 app = typer.Typer(add_completion=False)

@@ -44,11 +44,45 @@ def write_testset(out: Path, per_style: int, seed: int) -> int:
     return n
 
 
+def write_html_testset(out: Path, per_style: int, seed: int) -> int:
+    """The same reports as Word-exported HTML pages (``training/synth_html.word_page``): ``docs.jsonl`` of
+    ``{"id", "html"}`` and gold keyed by the page's sha256, values as in the text's gold (the HTML slice of the
+    release report; spans and sections are not carried over, so only values and meta are scored)."""
+    import hashlib
+    import random
+
+    from nianbao.training.synth_corpus import generate_one
+    from nianbao.training.synth_html import word_page
+
+    if seed in RESERVED_SEEDS:
+        raise ValueError(f"seed {seed} is used for training or calibration; pick another")
+    gold_dir = out / "gold"
+    gold_dir.mkdir(parents=True, exist_ok=True)
+    for old in gold_dir.glob("*.json"):
+        old.unlink()
+    n = 0
+    with open(out / "docs.jsonl", "w", encoding="utf-8") as fh:
+        for style in STYLES:
+            for i in range(per_style):
+                doc = generate_one(seed, i, style)
+                page = word_page(doc.text, random.Random(doc.name))
+                doc.used_for = []
+                doc.text, doc.sha256 = page, hashlib.sha256(page.encode("utf-8")).hexdigest()
+                doc.spans, doc.sections = [], []
+                for f in doc.fields.values():
+                    f.span = (0, 0)
+                doc.dump(gold_dir / f"{doc.name}.json")
+                fh.write(json.dumps({"id": doc.name, "html": page}, ensure_ascii=False) + "\n")
+                n += 1
+    return n
+
+
 @app.command()
 def main(out: Path = typer.Option(Path("out/synth-test")), per_style: int = typer.Option(30),
-         seed: int = typer.Option(99)) -> None:
+         seed: int = typer.Option(99),
+         html: bool = typer.Option(False, "--html", help="Write the reports as Word-exported HTML pages.")) -> None:
     """Write the synthetic test set."""
-    n = write_testset(out, per_style, seed)
+    n = (write_html_testset if html else write_testset)(out, per_style, seed)
     typer.echo(f"{n} synthetic test reports -> {out}/docs.jsonl, gold in {out}/gold")
 
 

@@ -32,6 +32,8 @@ def _register() -> None:
     app.command("export")(__import__("nianbao.export.cli", fromlist=["export"]).export)
     app.command("show")(__import__("nianbao.review.show", fromlist=["show"]).show)
     app.command("apply")(__import__("nianbao.review.apply", fromlist=["apply"]).apply)
+    app.command("link")(__import__("nianbao.series.cli", fromlist=["link"]).link)
+    app.command("audit")(__import__("nianbao.series.cli", fromlist=["audit"]).audit)
     for module, name, help_ in (
         ("nianbao.training.cli", "train", "Generate synthetic data and train the tagger."),
         ("nianbao.evaluation.cli", "eval", "Score predictions against gold labels; write release reports."),

@@ -177,6 +177,7 @@ class Document(BaseModel):
 
     _offsets: OffsetMap | None = PrivateAttr(default=None)
     _char_probs: Any = PrivateAttr(default=None)  # numpy [len(norm_text), n_labels] or None
+    _search: Any = PrivateAttr(default=None)  # nianbao.rules.budget.Tally of the rule stage's searches
 
     # ------------------------------------------------------------ offsets
     @property
@@ -198,6 +199,15 @@ class Document(BaseModel):
     @char_probs.setter
     def char_probs(self, value: Any) -> None:
         self._char_probs = value
+
+    @property
+    def search(self) -> Any:
+        """The steps the rule layer's searches spent on this document (a ``rules.budget.Tally``), if run."""
+        return self._search
+
+    @search.setter
+    def search(self, value: Any) -> None:
+        self._search = value
 
     def to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised-text span to the original text."""

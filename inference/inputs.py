@@ -7,7 +7,8 @@ in order. What counts as an input:
 
 - inside a directory: ``*.txt`` (kind text), ``*.html``/``*.htm`` (kind
   html), ``*.jsonl``/``*.jsonl.gz`` (one document per non-blank line,
-  ``{"id": ..., "text": ...}`` or ``{"id": ..., "html": ...}``); any other
+  ``{"id": ..., "text": ...}`` or ``{"id": ..., "html": ...}``),
+  ``*.warc(.gz)``/``*.wet(.gz)`` (one document per page record, ``nianbao.warc``); any other
   file is skipped and counted in ``InputStats.skipped`` (a README, images);
 - a file named on the command line is always read, whatever its suffix
   (``.jsonl``/``.jsonl.gz`` as JSONL, ``.htm(l)`` as HTML, anything else as
@@ -42,6 +43,7 @@ Kind = Literal["text", "html"]
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc.gz")  # crawl archives (nianbao.warc)
 MAX_READ_BYTES = 256 * 1024 * 1024  # never read more than this into memory; the decoder's own limit is lower
 
 
@@ -54,6 +56,7 @@ class InputItem:
     kind: Kind = "text"
     text: str | None = None  # already-decoded text (JSONL records)
     error: ErrorInfo | None = None  # could not even be read (unreadable file, bad JSON line)
+    url: str | None = None  # the page's address where the input knows it (a WARC record's WARC-Target-URI)
 
 
 @dataclass
@@ -65,15 +68,19 @@ class InputStats:
     bad_lines: int = 0  # JSONL lines that are not {"id", "text"|"html"} objects (each yields an error item)
     kinds: Counter[str] = field(default_factory=Counter)  # documents by origin: text, html, jsonl
     skipped_examples: list[str] = field(default_factory=list)  # the first few skipped paths, for the summary
+    warc_skipped: Counter[str] = field(default_factory=Counter)  # WARC records that are no documents, by reason
+    warc_errors: int = 0  # truncated or corrupt WARC records (each yields an error item)
 
 
 def input_kind(name: str) -> str | None:
     """The kind of input a file name denotes inside a directory: text, html, jsonl, or None (skip).
 
-    >>> [input_kind(n) for n in ("a.TXT", "b.htm", "c.jsonl.gz", "README.md")]
-    ['text', 'html', 'jsonl', None]
+    >>> [input_kind(n) for n in ("a.TXT", "b.htm", "c.jsonl.gz", "README.md", "d.warc.gz")]
+    ['text', 'html', 'jsonl', None, 'warc']
     """
     low = name.lower()
+    if low.endswith(WARC_SUFFIXES):
+        return "warc"
     if low.endswith(JSONL_SUFFIXES):
         return "jsonl"
     if low.endswith(HTML_SUFFIXES):
@@ -134,6 +141,11 @@ def _walk(folder: Path, source: str, stats: InputStats, max_read_bytes: int,
 def _read_file(path: Path, source: str, kind: str, stats: InputStats, max_read_bytes: int) -> Iterator[InputItem]:
     if kind == "jsonl":
         yield from _read_jsonl(path, source, stats, max_read_bytes)
+        return
+    if kind == "warc":
+        from nianbao.warc import iter_warc
+
+        yield from iter_warc(path, source, stats, max_read_bytes)
         return
     try:
         size = path.stat().st_size

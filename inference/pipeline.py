@@ -43,6 +43,7 @@ class PipelineConfig(BaseModel):
     max_bytes: int = MAX_INPUT_BYTES
     fail_fast: bool = False
     cross_read: bool = True  # with a model: also read the tables from the rules-only reader's tags
+    prefilter: bool = True  # decide not_a_report before tagging where a page holds no report cue (rules/prefilter.py)
 
 
 class Pipeline:
@@ -65,7 +66,7 @@ class Pipeline:
         """Decode and normalise one input (the stages before tagging)."""
         from nianbao.normalise import decode_item, normalise_document
 
-        doc = Document(source=item.source)
+        doc = Document(source=item.source, url=item.url)
         if item.data is not None:
             doc.doc_id = hashlib.sha256(item.data).hexdigest()
         if item.error is not None:
@@ -82,8 +83,20 @@ class Pipeline:
 
     def process_batch(self, items: Iterable[InputItem]) -> list[Document]:
         """Process a batch of inputs; the tagger sees all decodable documents at once."""
+        from nianbao.rules.prefilter import has_report_cues
+
         docs = [self.start(item) for item in items]
         live = [d for d in docs if d.status != "error"]
+        if self.config.prefilter:  # a page with no report cue is not tagged: the rules find it not a report
+            cues = [has_report_cues(d.norm_text) for d in live]
+            skipped = [d for d, cue in zip(live, cues, strict=True) if not cue]
+            live = [d for d, cue in zip(live, cues, strict=True) if cue]
+            try:
+                info = getattr(self.tagger, "info", None) if skipped else None  # named in the record, as before
+            except Exception:  # the tagger cannot load: every document meets that failure below, as before
+                info, live, skipped = None, live + skipped, []
+            for d in skipped:
+                d.model = info
         if live:
             try:
                 self.tagger.tag(live)

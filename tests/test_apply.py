@@ -159,3 +159,26 @@ def test_reviewed_report_as_gold(parsed: tuple[Path, Path], tmp_path: Path) -> N
         if s.field and s.tag == "VAL":
             assert tuple(gold.fields[s.field].span) == (s.start, s.end) and text[s.start:s.end].strip()
     assert "rev" in gold.notes[0]
+
+
+def test_settlements_after_the_parse_stand(parsed: tuple[Path, Path], tmp_path: Path) -> None:
+    """A record settled after the parse (e.g. `nianbao link`, kind crossyear) still applies; its settlement stands."""
+    root, out = parsed
+    lines = _lines(out)
+    rec = json.loads(lines[0])
+    f0 = "t2.normative_docs.issued"
+    rec["fields"][f0]["value"] = 20
+    rec["fields"][f0]["confidence"] = 0.97
+    rec["flags"] = [fl for fl in rec["flags"] if f0 not in fl["fields"]]
+    rec["resolutions"] = [{"field": f0, "previous": 2, "value": 20, "code": "split.ambiguous",
+                           "evidence": {"kind": "crossyear", "doc_id": "x" * 64, "field": f0}}]
+    linked = tmp_path / "linked.jsonl"
+    linked.write_bytes(json.dumps(rec, ensure_ascii=False).encode() + b"\n" + b"".join(lines[1:]))
+    corr = tmp_path / "corr.jsonl"
+    corr.write_text(json.dumps({"doc_id": rec["doc_id"], "field": "t4.review.total", "value": 0,
+                                "reviewer": "r"}) + "\n", encoding="utf-8")
+    dst = tmp_path / "resolved.jsonl"
+    apply_file(linked, corr, dst, Resolver(root))
+    new = json.loads(_lines(dst)[0])
+    assert new["fields"][f0]["value"] == 20 and new["fields"][f0]["confidence"] == 0.97
+    assert [r["evidence"]["kind"] for r in new["resolutions"]] == ["crossyear", "review"]

@@ -20,8 +20,12 @@ def digits(text: str) -> str:
 
 def test_perturbations_keep_every_digit() -> None:
     text = "一、总体情况\n自然人\t3\t0\t12\n|1|0|2|\n共收到申请15件。\n"
-    for name, (fn, _) in PERTURBATIONS.items():
+    from nianbao.normalise.html import html_to_text
+
+    for name, (fn, kind) in PERTURBATIONS.items():
         out = fn(text, random.Random(1))
+        if kind == "html":  # a page's markup holds digits of its own (widths, font sizes): read the page
+            out = html_to_text(out)[0]
         assert digits(text) in digits(out), name
 
 

@@ -5,26 +5,39 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
 
 err = Console(stderr=True)
+SLOW_S = 5.0  # a document parsing for longer than this is named on the progress bar
+InFlight = Callable[[], list[tuple[str, float]]]
 
 
 INPUT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".jsonl.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc.gz")
 
 
-def count_inputs(paths: list[str]) -> int:
-    """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing."""
+def count_inputs(paths: list[str]) -> int | None:
+    """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing.
+    None where a WARC/WET archive is among them (counting its pages means reading it: no total)."""
     import gzip
 
     n = 0
@@ -32,6 +45,8 @@ def count_inputs(paths: list[str]) -> int:
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
         for f in files:
             name = f.name.lower()
+            if name.endswith(WARC_SUFFIXES):
+                return None
             if not name.endswith(INPUT_SUFFIXES):
                 continue
             if name.endswith((".jsonl", ".jsonl.gz")):
@@ -85,6 +100,15 @@ def parse(
     cross_read: bool = typer.Option(True, "--cross-read/--no-cross-read",
                                     help="With a model, also read the tables from the rules-only reader's tags and "
                                          "keep the sounder reading per table (off: the model's tags alone)."),
+    doc_timeout: float = typer.Option(60.0, "--doc-timeout", min=0,
+                                      help="Seconds one document may take; over it: an E_TIMEOUT record and a fresh "
+                                           "worker (0 = no limit; with a limit, parsing runs in worker processes)."),
+    max_worker_mb: float = typer.Option(4096.0, "--max-worker-mb", min=0,
+                                        help="Resident memory (MB) a worker may use; over it: the document becomes "
+                                             "an E_MEMORY record and the worker is replaced (0 = no limit)."),
+    link: bool = typer.Option(False, "--link", help="After the parse, link the output's reports into agency series "
+                                                    "and settle flagged fields by cross-year ties (`nianbao link`), "
+                                                    "in place (JSONL output only)."),
 ) -> None:
     """Parse reports into one record per input document (status ok | not_a_report | error)."""
     config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
@@ -93,34 +117,75 @@ def parse(
     skip = scan_done(Path(output)) if resume else set()
     total = None
     if progress and sys.stderr.isatty():
-        total = count_inputs([p for p in paths if "://" not in p]) - len(skip)
+        counted = count_inputs([p for p in paths if "://" not in p])
+        total = None if counted is None else counted - len(skip)
     items = _inputs(paths, stats, skip)
     if engine == "ray":
         from nianbao.batch.ray_engine import RayEngine
 
-        records = RayEngine(config, workers or 2, batch_size, ray_address).run(items)
+        runner: Any = RayEngine(config, workers or 2, batch_size, ray_address, doc_timeout=doc_timeout,
+                                max_worker_mb=max_worker_mb)
     elif engine == "local":
         from nianbao.batch.engine import LocalEngine
 
-        records = LocalEngine(config, workers, batch_size).run(items)
+        runner = LocalEngine(config, workers, batch_size, doc_timeout=doc_timeout, max_worker_mb=max_worker_mb)
     else:
         raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")
-    counts, elapsed = _write(records, output, fmt, resume, progress, total)
+    counts, elapsed = _write(runner.run(items), output, fmt, resume, progress, total, runner.in_flight)
     _summary(counts, stats, elapsed, output, len(skip))
+    if link:
+        _link_in_place(output, fmt)
     written = sum(counts.values())
     if written + len(skip) == 0 or (written and counts.get("error", 0) == written and counts.get("_read", 0) == written):
         raise typer.Exit(1)
 
 
+def _link_in_place(output: str, fmt: str) -> None:
+    """``nianbao link`` over a finished JSONL output, written back in its place (input order kept)."""
+    if fmt != "jsonl" or "://" in output:
+        raise typer.BadParameter("--link needs a local JSONL output")
+    from nianbao.series.link import link_cli
+
+    out = Path(output)
+    tmp = out.with_name(out.name + ".linking")
+    link_cli(out, tmp, None, quiet=False)
+    tmp.replace(out)
+
+
+def slow_note(in_flight: list[tuple[str, float]], after: float = SLOW_S) -> str:
+    """The progress bar's note on the longest-running document in flight, if it has run over ``after`` seconds.
+
+    >>> slow_note([("in.jsonl#d7", 12.4), ("b.txt", 6.0), ("c.txt", 1.0)])
+    'slow: in.jsonl#d7 12s (+1)'
+    """
+    slow = sorted((x for x in in_flight if x[1] > after), key=lambda x: -x[1])
+    if not slow:
+        return ""
+    more = f" (+{len(slow) - 1})" if len(slow) > 1 else ""
+    return f"slow: {slow[0][0]} {slow[0][1]:.0f}s{more}"
+
+
+class SlowColumn(ProgressColumn):
+    """Names the document that has been parsing longest, once it passes ``SLOW_S`` (read at each refresh)."""
+
+    def __init__(self, in_flight: InFlight | None) -> None:
+        super().__init__()
+        self.in_flight = in_flight
+
+    def render(self, task: Task) -> Text:
+        """The note, in yellow (empty while nothing is slow)."""
+        return Text(slow_note(self.in_flight()) if self.in_flight else "", style="yellow")
+
+
 def _write(records: Iterator[dict[str, Any]], output: str, fmt: str, resume: bool, show: bool,
-           total: int | None) -> tuple[Counter, float]:
+           total: int | None, in_flight: InFlight | None = None) -> tuple[Counter, float]:
     if "://" not in output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
     writer = open_writer(output, fmt, resume)
     counts: Counter = Counter()
     t0 = time.perf_counter()
     cols = [TextColumn("[bold]parse"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]} docs/s"),
-            TextColumn("errors {task.fields[errors]}"), TimeRemainingColumn()]
+            TextColumn("errors {task.fields[errors]}"), TimeRemainingColumn(), SlowColumn(in_flight)]
     try:
         with Progress(*cols, console=err, disable=not show, transient=False) as bar:
             task = bar.add_task("parse", total=total, rate="-", errors=0)
@@ -143,3 +208,7 @@ def _summary(counts: Counter, stats: InputStats, elapsed: float, output: str, re
               f"error {counts['error']})  in {elapsed:.1f}s = {n / max(elapsed, 1e-9):.1f} docs/s")
     if stats.skipped or resumed:
         err.print(f"skipped {stats.skipped} non-input files; resumed past {resumed} records already written")
+    if stats.warc_skipped or stats.warc_errors:
+        why = ", ".join(f"{k} {v}" for k, v in stats.warc_skipped.most_common())
+        err.print(f"WARC: skipped {sum(stats.warc_skipped.values())} records that are no pages ({why or 'none'}); "
+                  f"{stats.warc_errors} truncated or corrupt records (one error record each)")

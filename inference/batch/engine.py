@@ -1,26 +1,29 @@
 """The local batch engine: streams inputs, batches documents for the model, uses all cores, keeps input order.
 
 Memory stays bounded: at most ``workers * 2 + 1`` batches are in flight; the
-input iterator is consumed only as results are written. A worker that dies
-(crash, out of memory) costs only the documents it held: they are retried one by
-one in a fresh pool and, if they kill it again, written as error records.
+input iterator is consumed only as results are written. Parsing runs in worker
+processes (``nianbao.batch.workers``) unless there is one worker and no limit:
+a document over the time limit (``doc_timeout``) or whose worker goes over
+``max_worker_mb`` becomes an ``E_TIMEOUT`` / ``E_MEMORY`` record and its worker
+is replaced. A worker that dies (crash, out of memory) costs only the
+documents it held: they are retried one by one in a fresh worker and, if they
+kill it again, written as ``E_WORKER_CRASH`` records.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
+import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from multiprocessing import get_context
 from typing import Any
 
-from nianbao.document import Document
+from nianbao.batch.workers import LimitedPool, Setup, error_record
 from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
 
-_PIPELINE: Pipeline | None = None
+DOC_TIMEOUT_S = 60.0  # default per-document time limit (--doc-timeout)
+MAX_WORKER_MB = 4096.0  # default per-worker memory limit (--max-worker-mb)
 
 
 def chunked(items: Iterable[InputItem], size: int) -> Iterator[list[InputItem]]:
@@ -42,89 +45,62 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(config: PipelineConfig, threads: int) -> None:
-    global _PIPELINE
-    try:
-        import torch
-
-        torch.set_num_threads(threads)
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
-    _PIPELINE = Pipeline(config.model_copy(update={"threads": threads}))
-
-
-def _process_chunk(items: list[InputItem]) -> list[dict[str, Any]]:
-    assert _PIPELINE is not None, "worker not initialised"
-    return [d.to_record() for d in _PIPELINE.process_batch(items)]
-
-
 def crash_record(item: InputItem, reason: str) -> dict[str, Any]:
     """The error record for a document whose worker process died while parsing it."""
-    import hashlib
-
-    doc = Document(source=item.source, doc_id=hashlib.sha256(item.data).hexdigest() if item.data else "")
-    return doc.fail("E_WORKER_CRASH", "worker", f"the worker process died while parsing this document ({reason}); "
-                    "it was retried alone and failed again").to_record()
+    return error_record(item, "E_WORKER_CRASH", f"the worker process died while parsing this document ({reason}); "
+                        "it was retried alone and failed again")
 
 
 class LocalEngine:
-    """Runs the pipeline over a stream of inputs in-process (1 worker) or in a process pool."""
+    """Runs the pipeline over a stream of inputs in worker processes (in-process: 1 worker and no limits)."""
 
-    def __init__(self, config: PipelineConfig, workers: int = 0, batch_size: int | None = None) -> None:
+    def __init__(self, config: PipelineConfig, workers: int = 0, batch_size: int | None = None,
+                 doc_timeout: float = DOC_TIMEOUT_S, max_worker_mb: float = MAX_WORKER_MB,
+                 worker_setup: Setup | None = None) -> None:
         self.config = config
         self.workers = workers or default_workers()
         self.batch_size = batch_size or config.batch_size
+        self.doc_timeout = doc_timeout
+        self.max_worker_mb = max_worker_mb
+        self.worker_setup = worker_setup  # called in each worker with its Pipeline (tests plant slow inputs with it)
+        self.pool: LimitedPool | None = None
+        self._current: tuple[str, float] | None = None  # in-process: the document in the rule stages, since when
+
+    @property
+    def in_process(self) -> bool:
+        """Whether documents are parsed in this process (one worker, no limit: nothing could stop a stuck one)."""
+        return self.workers <= 1 and not self.doc_timeout and not self.max_worker_mb
 
     def run(self, items: Iterable[InputItem]) -> Iterator[dict[str, Any]]:
         """Output records in input order, one per input."""
         chunks = chunked(items, self.batch_size)
-        if self.workers <= 1:
-            pipe = Pipeline(self.config)
-            for chunk in chunks:
-                for doc in pipe.process_batch(chunk):
-                    yield doc.to_record()
+        if self.in_process:
+            yield from self._run_here(chunks)
             return
-        yield from self._run_pool(chunks)
+        self.pool = LimitedPool(self.config, self.workers, self.doc_timeout, self.max_worker_mb, self.worker_setup)
+        yield from self.pool.run(chunks)
 
-    def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                   initializer=_init_worker, initargs=(self.config, 1))
+    def in_flight(self) -> list[tuple[str, float]]:
+        """(source, seconds) of each document being parsed now, the longest-running first."""
+        if self.pool is not None:
+            return self.pool.in_flight()
+        cur = self._current
+        return [(cur[0], time.monotonic() - cur[1])] if cur else []
 
-    def _run_pool(self, chunks: Iterator[list[InputItem]]) -> Iterator[dict[str, Any]]:
-        pool = self._pool()
-        pending: deque[tuple[list[InputItem], Future]] = deque()
-        try:
-            for chunk in chunks:
-                pending.append((chunk, pool.submit(_process_chunk, chunk)))
-                while len(pending) > self.workers * 2:
-                    chunk0, fut = pending.popleft()
-                    records, pool = self._result(chunk0, fut, pool)
-                    yield from records
-            while pending:
-                chunk0, fut = pending.popleft()
-                records, pool = self._result(chunk0, fut, pool)
-                yield from records
-        finally:
-            pool.shutdown(cancel_futures=True)
+    def _run_here(self, chunks: Iterator[list[InputItem]]) -> Iterator[dict[str, Any]]:
+        pipe = Pipeline(self.config)
+        if self.worker_setup is not None:
+            self.worker_setup(pipe)
+        finish = pipe.finish
 
-    def _result(self, chunk: list[InputItem], fut: Future,
-                pool: ProcessPoolExecutor) -> tuple[list[dict[str, Any]], ProcessPoolExecutor]:
-        try:
-            return fut.result(), pool
-        except Exception as exc:  # noqa: BLE001 - a dead worker: retry its documents one by one
-            if self.config.fail_fast:
-                raise
-            records = []
-            for item in chunk:
-                try:
-                    retry = self._pool()
-                    try:
-                        records.extend(retry.submit(_process_chunk, [item]).result())
-                    finally:
-                        retry.shutdown(cancel_futures=True)
-                except Exception as exc2:  # noqa: BLE001
-                    records.append(crash_record(item, f"{type(exc2).__name__}: {exc2}"))
-            if "Broken" in type(exc).__name__:
-                pool.shutdown(cancel_futures=False)
-                pool = self._pool()
-            return records, pool
+        def announced_finish(doc: Any) -> Any:
+            self._current = (doc.source, time.monotonic())
+            return finish(doc)
+
+        pipe.finish = announced_finish  # type: ignore[method-assign]
+        for chunk in chunks:
+            self._current = (chunk[0].source, time.monotonic())
+            docs = pipe.process_batch(chunk)
+            self._current = None
+            for doc in docs:
+                yield doc.to_record()

@@ -2,7 +2,11 @@
 
 Inputs are fed to Ray in windows (bounded driver memory), parsed by
 ``map_batches`` with an actor pool whose actors load the model once each, and
-come back in input order (``preserve_order``). Paths may be local or any URI
+come back in input order (``preserve_order``). With a time or memory limit,
+each actor parses in a worker process of its own (``nianbao.batch.workers``,
+the local engine's pool with one worker): a document over the limit becomes
+an ``E_TIMEOUT`` / ``E_MEMORY`` record and the actor's worker is replaced,
+while the actor itself stays up. Paths may be local or any URI
 that ``pyarrow.fs`` opens (``s3://``, ``gs://``, ``hdfs://``...): see
 ``open_output`` and ``iter_uri_jsonl``.
 """
@@ -15,6 +19,8 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from nianbao.batch.engine import DOC_TIMEOUT_S, MAX_WORKER_MB
+from nianbao.batch.workers import LimitedPool, Setup
 from nianbao.document import ErrorInfo
 from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
@@ -49,19 +55,36 @@ def iter_uri_jsonl(uri: str) -> Iterator[InputItem]:
 
 
 class ParseActor:
-    """A Ray actor: loads the pipeline (and model) once, parses batches of inputs."""
+    """A Ray actor: loads the pipeline (and model) once, parses batches of inputs.
 
-    def __init__(self, config: PipelineConfig) -> None:
+    With a limit, the pipeline lives in the actor's own worker process instead, which the limits can kill.
+    """
+
+    def __init__(self, config: PipelineConfig, doc_timeout: float = 0.0, max_worker_mb: float = 0.0,
+                 setup: Setup | None = None) -> None:
+        self.pool: LimitedPool | None = None
+        if doc_timeout or max_worker_mb:
+            self.pool = LimitedPool(config, 1, doc_timeout, max_worker_mb, setup)
+            return
         import torch
 
         torch.set_num_threads(1)
         self.pipeline = Pipeline(config.model_copy(update={"threads": 1}))
+        if setup is not None:
+            setup(self.pipeline)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         """Parse one batch of serialised inputs into JSON records (same order)."""
         items = [_item_from_row(batch, i) for i in range(len(batch["source"]))]
-        docs = self.pipeline.process_batch(items)
-        return {"record": [json.dumps(d.to_record(), ensure_ascii=False) for d in docs]}
+        if self.pool is not None:
+            records = list(self.pool.run([items], close=False))
+        else:
+            records = [d.to_record() for d in self.pipeline.process_batch(items)]
+        return {"record": [json.dumps(r, ensure_ascii=False) for r in records]}
+
+    def __del__(self) -> None:
+        if getattr(self, "pool", None) is not None:
+            self.pool.close()
 
 
 def _item_to_row(item: InputItem) -> dict[str, Any]:
@@ -83,11 +106,19 @@ class RayEngine:
     """Runs the pipeline on a Ray cluster (or a local Ray started with ``num_cpus=workers``)."""
 
     def __init__(self, config: PipelineConfig, workers: int = 2, batch_size: int | None = None,
-                 address: str | None = None) -> None:
+                 address: str | None = None, doc_timeout: float = DOC_TIMEOUT_S,
+                 max_worker_mb: float = MAX_WORKER_MB, worker_setup: Setup | None = None) -> None:
         self.config = config
         self.workers = workers
         self.batch_size = batch_size or config.batch_size
         self.address = address
+        self.doc_timeout = doc_timeout
+        self.max_worker_mb = max_worker_mb
+        self.worker_setup = worker_setup
+
+    def in_flight(self) -> list[tuple[str, float]]:
+        """What is being parsed now: not known to the driver with Ray (the actors hold it), so always empty."""
+        return []
 
     def _init(self) -> None:
         import ray
@@ -117,7 +148,8 @@ class RayEngine:
 
     def _run_window(self, ray: Any, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // self.batch_size, 4 * self.workers)))
-        out = ds.map_batches(ParseActor, fn_constructor_args=(self.config,), batch_size=self.batch_size,
+        out = ds.map_batches(ParseActor, fn_constructor_args=(self.config, self.doc_timeout, self.max_worker_mb,
+                                                              self.worker_setup), batch_size=self.batch_size,
                              compute=ray.data.ActorPoolStrategy(size=self.workers), num_cpus=1,
                              batch_format="numpy")
         for row in out.iter_rows():

@@ -95,6 +95,7 @@ class Resolver:
         """The record with the corrections applied, flags and confidences re-run."""
         from nianbao.review.source import source_item
         from nianbao.rules import run_rules
+        from nianbao.rules.claims import settled_confidence
         from nianbao.rules.confidence import assign_confidence
         from nianbao.rules.validate import validate
 
@@ -110,8 +111,10 @@ class Resolver:
         if doc.status != "error":
             pipe.tagger.tag([doc])
         doc, evidence = run_rules(doc, cross_read_tables=pipe.config.cross_read)
-        again = {f: fv.value for f, fv in doc.fields.items()}
-        if evidence is None or again != {f: it.get("value") for f, it in fields.items()}:
+        settled = {r.get("field") for r in record.get("resolutions") or []}  # e.g. by `nianbao link`, after the parse
+        again = {f: fv.value for f, fv in doc.fields.items() if f not in settled}
+        if evidence is None or set(doc.fields) != set(fields) or \
+                again != {f: it.get("value") for f, it in fields.items() if f not in settled}:
             differ = sorted(f for f in set(again) | set(fields) if again.get(f) != (fields.get(f) or {}).get("value"))
             raise ApplyError(f"{record.get('source')}: re-parsing the source does not reproduce the record "
                              f"({len(differ)} fields differ, e.g. {differ[:3]}): apply with the model it was parsed "
@@ -126,11 +129,14 @@ class Resolver:
             if kept:
                 flags.append(Flag(**{**fl, "fields": kept}))
         doc.flags = flags
+        for f in settled & set(fields):  # the record's own settlements stand
+            doc.fields[f].value = fields[f].get("value")
+            doc.fields[f].raw = fields[f].get("raw")
         for f, c in answers.items():
             doc.fields[f].value = c["value"]
             doc.fields[f].raw = c.get("raw") if c["value"] is None else None
         doc = validate(doc, evidence.evidence)
-        doc = assign_confidence(doc, evidence)
+        doc = settled_confidence(assign_confidence(doc, evidence))
         moved = recut(doc.text, {f: it.get("span") or [0, 0] for f, it in fields.items()},
                       {f: c["value"] for f, c in answers.items()})
         out = dict(record)
@@ -139,7 +145,8 @@ class Resolver:
             fv = doc.fields[f]
             new = {k: v for k, v in item.items() if k not in ("value", "raw", "confidence", "span")}
             new = {"value": fv.value, **({"raw": fv.raw} if fv.raw is not None else {}), **new,
-                   "confidence": 1.0 if f in answers else round(float(fv.confidence), 6),
+                   "confidence": 1.0 if f in answers else (item.get("confidence") if f in settled
+                                                             else round(float(fv.confidence), 6)),
                    "span": moved.get(f, item.get("span"))}
             new_fields[f] = new
         out["fields"] = new_fields

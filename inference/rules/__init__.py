@@ -4,7 +4,7 @@
 
     detect_sections -> extract_meta -> detect_template -> is_report (else status not_a_report)
     -> rebuild_tables (+ the reader's second reading where a model tagged) -> validate -> crosscheck
-    -> confidences
+    -> settle by prose claims (``claims.py``) -> confidences (a settled field: its phrasing's precision)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, TableBuild | None]:
     """Every rule stage but the confidences; returns the document and the tables' evidence (None when
     the document is not a report). ``cross_read_tables=False`` reads a model's tags alone."""
+    from nianbao.rules.claims import settle_by_claims
     from nianbao.rules.crosscheck import crosscheck
     from nianbao.rules.crossread import cross_read
     from nianbao.rules.meta import extract_meta
@@ -37,14 +38,19 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
     evidence = cross_read(doc, build(doc), enabled=cross_read_tables)
     doc = validate(doc, evidence.evidence)
     doc = crosscheck(doc)
+    doc = settle_by_claims(doc)
     return doc, evidence
 
 
 def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
+    from nianbao.rules.budget import tally
+    from nianbao.rules.claims import settled_confidence
     from nianbao.rules.confidence import assign_confidence
 
-    doc, evidence = run_rules(doc, cross_read_tables)
+    with tally() as steps:
+        doc, evidence = run_rules(doc, cross_read_tables)
+    doc.search = steps
     if evidence is None:
         return doc
-    return assign_confidence(doc, evidence)
+    return settled_confidence(assign_confidence(doc, evidence))

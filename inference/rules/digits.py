@@ -27,6 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from nianbao.rules.budget import Budget
 from nianbao.rules.values import to_number
 
 GAP_LOGP = math.log(0.02)  # cost of a blank cell that left no trace in the text
@@ -35,6 +36,29 @@ GLUE_MARKS = frozenset({"-", "—", "/", "无", "——"})
 MAX_LEAVES = 5000  # bound on enumerated cuts per row (a fifth of it once no cut fits the sums)
 KEEP = 48  # candidates kept per row (all that satisfy the row's sums, up to MAX_CONSISTENT)
 MAX_CONSISTENT = 2000
+# Work budgets, in search steps (deterministic: the same on every machine; see ``rules.budget``).
+# ROW_STEPS: nodes of one row's cut enumeration. Real rows take < 100; 135 synthetic reports of every style at
+# most 1,289 in one row, but a 21-digit glued table-3 row read without a model can take ~10,000 (the random
+# rows of tests/test_digits.py). A node costs ~5 µs here, so 20,000 bounds a row at ~0.1 s.
+ROW_STEPS = 20_000
+# DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR: what all the row searches of one document may spend together (both
+# readings of a cross-read included), linear in its length: ordinary reports spend < 3,500 in all; a table 3
+# with hundreds of glued rows under its labels would spend ROW_STEPS on each. 30,000 + 3 a character caps a
+# 20k-character report at 90,000 nodes (~0.45 s); rows searched past it are flagged as cut short.
+DOC_ROW_STEPS = 30_000
+DOC_ROW_STEPS_PER_CHAR = 3
+# SOLVE_STEPS: state x candidate expansions of the joint solve across table 3's rows that admits no broken
+# identity. Ordinary reports need < 500; a glued table 3 whose own sums do not hold can need millions (one
+# 4k-character report: 4.8 M, 49 s and 1 GB) before it proves that no consistent choice exists. An expansion
+# costs ~10 µs here, so 30,000 caps the solve at ~0.3 s; past it, the bounded soft beam (width 256, 16
+# readings a row) gives the reading with the fewest broken sums, and every field it chose is flagged.
+SOLVE_STEPS = 30_000
+# SOFT_STEPS: the soft beam's expansions (states x readings, summed over rows; width 256, 16 readings a row).
+# Ordinary reports need < 200; a table 3 with hundreds of glued rows under its labels > 60,000 (~1.5 s). Past
+# 20,000 (~0.1 s here) the beam is run again NARROW_BEAM wide (at most 8 x 16 x rows expansions), and the
+# fields it chose are flagged as cut short.
+SOFT_STEPS = 20_000
+NARROW_BEAM = 8
 _INT = re.compile(r"^(?:0|[1-9]\d{0,6})$")
 _DEC = re.compile(r"^(?:0|[1-9]\d{0,9})(?:\.\d{1,6})?$")
 _NEG = re.compile(r"^-?(?:0|[1-9]\d{0,6})$")
@@ -136,11 +160,14 @@ def _run_logp(probs: tuple[float, ...] | None, cuts: Sequence[int]) -> float:
 
 
 def row_candidates(items: Sequence[Item], n: int, *, sums: Sequence[tuple[int, Sequence[int]]] = (),
-                   rules: Sequence[ColRule] | None = None, keep: int = KEEP) -> list[Candidate]:
+                   rules: Sequence[ColRule] | None = None, keep: int = KEEP,
+                   budget: Budget | None = None) -> list[Candidate]:
     """Candidates for filling ``n`` columns from ``items``, best first (fewest violations, most probable).
 
     Cuts that break none of ``sums`` (``(total_col, part_cols)``) are searched first; only when none
-    exists are the most probable cuts kept, with their violation counts.
+    exists are the most probable cuts kept, with their violation counts. The enumeration spends steps
+    from ``budget`` (one per search node; a fresh ``ROW_STEPS`` budget when none is given); when it runs
+    out, the candidates found so far come back and ``budget.exhausted`` tells the caller to flag them.
 
     >>> [c.texts() for c in row_candidates([Item("run", "202", 0, 3)], 3)]
     [('2', '0', '2')]
@@ -148,6 +175,8 @@ def row_candidates(items: Sequence[Item], n: int, *, sums: Sequence[tuple[int, S
     2
     """
     rules = list(rules) if rules is not None else [ColRule()] * n
+    budget = budget if budget is not None else Budget("digits.row", ROW_STEPS)
+    allowance = budget.limit - budget.used
     capacity = sum(len(it.text) if it.kind == "run" else 1 for it in items)
     gaps = capacity < n
     if not items:
@@ -158,11 +187,12 @@ def row_candidates(items: Sequence[Item], n: int, *, sums: Sequence[tuple[int, S
         return direct
     blocks = _blocks(items, n, sums, rules)
     if blocks is not None:
-        found = _block_search(items[0], n, blocks)
+        found = _block_search(items[0], n, blocks, budget)
     else:
-        found = _search(items, n, sums, rules, gaps, hard=bool(sums))
-    if not found and sums:
-        found = _search(items, n, sums, rules, gaps, hard=False)
+        found = _search(items, n, sums, rules, gaps, hard=bool(sums), budget=budget)
+    if not found and sums:  # no cut keeps the sums: the most probable cuts, on an allowance of their own
+        budget.extend(allowance)
+        found = _search(items, n, sums, rules, gaps, hard=False, budget=budget)
     found.sort(key=lambda c: (c.violations, -c.logp))
     if found and found[0].violations == 0 and sums:
         return [c for c in found if c.violations == 0][:MAX_CONSISTENT] or found[:keep]
@@ -217,13 +247,15 @@ def _blocks(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
     return sizes if start == n else None
 
 
-def _block_search(it: Item, n: int, sizes: list[int]) -> list[Candidate]:
+def _block_search(it: Item, n: int, sizes: list[int], budget: Budget) -> list[Candidate]:
     """Cuts of one run into blocks whose last cell is the sum of the others (suffix-first, sum-pruned)."""
     text = it.text
     out: list[Candidate] = []
 
     def parts(pos: int, end: int, k: int, rest: int) -> list[list[tuple[int, int]]]:
         """Cuts of text[pos:end] into k valid cells summing to ``rest``."""
+        if not budget.spend():
+            return []
         if k == 0:
             return [[]] if pos == end and rest == 0 else []
         if end - pos < k:
@@ -242,6 +274,8 @@ def _block_search(it: Item, n: int, sizes: list[int]) -> list[Candidate]:
         return found
 
     def blocks(pos: int, b: int) -> list[list[tuple[int, int]]]:
+        if not budget.spend():
+            return []
         if b == len(sizes):
             return [[]] if pos == len(text) else []
         m = sizes[b]
@@ -270,7 +304,7 @@ def _block_search(it: Item, n: int, sizes: list[int]) -> list[Candidate]:
 
 
 def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[int]]],
-            rules: Sequence[ColRule], gaps: bool, hard: bool) -> list[Candidate]:
+            rules: Sequence[ColRule], gaps: bool, hard: bool, budget: Budget) -> list[Candidate]:
     """Depth-first enumeration of cuts; with ``hard``, a broken sum prunes the branch."""
     out: list[Candidate] = []
     leaves = 0
@@ -318,7 +352,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
 
     def rec(k: int, pos: int, col: int, lp: float) -> None:
         nonlocal leaves
-        if leaves >= limit:
+        if leaves >= limit or not budget.spend():
             return
         if col == n:
             if k == len(items):
@@ -427,6 +461,7 @@ class Solution:
     logp: float
     violations: int
     alternatives: list[tuple[tuple[int, ...], float, int]] = field(default_factory=list)
+    exhausted: bool = False  # the search for a choice breaking no identity ran out of its budget
 
 
 def solve_rows(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identity], beam: int = 256) -> Solution:
@@ -445,16 +480,68 @@ def solve_rows(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identit
     identities = [i for i in identities if any(len(rows[r]) > 1 for r in i.lhs + i.rhs)]
     best_viol = [min(c.violations for c in r) for r in rows]
     hard_rows = [[c for c in r if c.violations == v][:2000] for r, v in zip(rows, best_viol, strict=True)]
-    sol = _solve(hard_rows, identities, beam=20000, hard=True)
-    if sol is None:
-        sol = _solve([r[:16] for r in rows], identities, beam=beam, hard=False)
+    budget = Budget("digits.solve", SOLVE_STEPS)
+    sol = None
+    if not _some_identity_impossible(hard_rows, identities):  # else no consistent choice exists: skip the search
+        sol = _solve(hard_rows, identities, beam=20000, hard=True, budget=budget)
+    if sol is None:  # no consistent choice (or none found within the budget): the soft beam, bounded by its width
+        soft_rows = [r[:16] for r in rows]
+        soft = Budget("digits.solve_soft", SOFT_STEPS)
+        sol = _solve(soft_rows, identities, beam=beam, hard=False, budget=soft)
+        if sol is None:  # it ran out: the narrowest beam, whose cost (8 x readings) is small whatever the rows
+            sol = _solve(soft_rows, identities, beam=NARROW_BEAM, hard=False, budget=soft.extended(10**9))
+        budget.exhausted = budget.exhausted or soft.exhausted
         assert sol is not None
     # map indices in the filtered lists back to the rows' own candidate indices
     own = [{id(c): j for j, c in enumerate(r)} for r in rows]
     index = [[own[k][id(c)] for c in (hard_rows[k] if sol.hard else rows[k][:16])] for k in range(len(rows))]
-    out = Solution(tuple(index[k][c] for k, c in enumerate(sol.choice)), sol.logp, sol.violations)
+    out = Solution(tuple(index[k][c] for k, c in enumerate(sol.choice)), sol.logp, sol.violations,
+                   exhausted=budget.exhausted)
     out.alternatives = [(tuple(index[k][c] for k, c in enumerate(ch)), lp, vi) for ch, lp, vi in sol.alternatives]
     return out
+
+
+# The identity check: one step per (reachable sum x value) pair; ordinary reports need at most ~1,000,
+# 50,000 caps it at ~25 ms here.
+CHECK_STEPS = 50_000
+MAX_SUMS = 4096  # reachable sums one identity's check may hold before it gives up (then: not proved impossible)
+
+
+def _some_identity_impossible(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identity]) -> bool:
+    """Whether some identity alone cannot hold, whatever reading each of its rows takes (then no choice
+    keeps every identity, and the joint search need not prove it by exhausting its states).
+
+    Each identity's reachable differences (lhs - rhs) are built row by row from its rows' distinct values;
+    a set past ``MAX_SUMS`` leaves the identity unproved (False), so the check costs at most
+    ``MAX_SUMS`` x values per row.
+
+    >>> a = [Candidate((), 0.0, 0, (1,)), Candidate((), 0.0, 0, (2,))]
+    >>> _some_identity_impossible([a, [Candidate((), 0.0, 0, (7,))]], [Identity(0, (0,), (1,))])
+    True
+    >>> _some_identity_impossible([a, [Candidate((), 0.0, 0, (2,))]], [Identity(0, (0,), (1,))])
+    False
+    """
+    budget = Budget("digits.identity_check", CHECK_STEPS)
+    for ident in identities:
+        coef: dict[int, int] = {}
+        for r in ident.lhs:
+            coef[r] = coef.get(r, 0) + 1
+        for r in ident.rhs:
+            coef[r] = coef.get(r, 0) - 1
+        reach = {0.0}
+        for r, c in coef.items():
+            if c == 0:
+                continue
+            vals = {c * ((cand.values[ident.col] if ident.col < len(cand.values) else None) or 0) for cand in rows[r]}
+            if not budget.spend(len(reach) * len(vals)):
+                return False  # not proved within the budget: the joint search decides
+            reach = {round(a + v, 6) for a in reach for v in vals}
+            if len(reach) > MAX_SUMS:
+                break
+        else:
+            if not any(math.isclose(a, 0, abs_tol=1e-6) for a in reach):
+                return True
+    return False
 
 
 @dataclass
@@ -467,7 +554,7 @@ class _Partial:
 
 
 def _solve(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identity], beam: int,
-           hard: bool) -> _Partial | None:
+           hard: bool, budget: Budget) -> _Partial | None:
     n = len(rows)
     order = sorted(range(n), key=lambda r: (len(rows[r]) > 1, len(rows[r]), r))
     pos = {r: k for k, r in enumerate(order)}
@@ -485,6 +572,8 @@ def _solve(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identity], 
     for step, r in enumerate(order):
         new: dict[tuple, list[tuple[float, int, tuple[int, ...]]]] = {}
         for state, lst in entries.items():
+            if not budget.spend(len(rows[r])):  # one step per state x candidate expansion
+                return None
             for ci, cand in enumerate(rows[r]):
                 st = list(state)
                 viol = 0

@@ -8,8 +8,14 @@ Where each value comes from, first that applies:
 - **date**: the page's ``发布时间``/``发布日期``/``发文日期``/``成文日期`` header value, else a bare
   date(-time) line in the page header (``2024-01-10 11:02:31`` under the title), else the date
   under the signature. A date damaged by the crawl (``2020120``) is not a date: absent.
-- **org**: the signature's agency line (just above its date, or the last line), else the
-  ``发布机构`` header value, else the name in the title (the text around the year).
+- **org**: the name the title gives the reporting body (the text around the year) where it reads as an
+  agency, else the signature's agency line (just above its date, or the last line), else the
+  ``发布机构`` header value (often blank or the parent government: it only fills a gap). Title and
+  signature naming one body in a short and a full form (``区行政审批局`` / ``平潭综合实验区行政审批局``,
+  ``石桥镇`` / ``石桥镇人民政府``) give the full form; a one-character slip (``财政全融局``) or a different
+  body (a renamed agency still signing with its old name) gives the title's.
+- **url**: a crawler header's ``原文链接:`` value (into ``Document.url``, not meta); ``本地目录:`` and
+  the other crawler header lines are header lines, never a title or an org.
 - **year**: the year in the title (or the ``名称`` header), else the year the body mentions
   most (``YYYY年``, the reported year, not the publication year), else the year before the
   publication date (reports come out in the first months of the next year; a date after
@@ -48,7 +54,9 @@ ORG_SUFFIXES = ("人民政府", "政府", "办公室", "办公厅", "办事处",
 HEADER_KEYS = ("索引号", "文号", "发文日期", "发布机构", "是否有效", "名称", "标题", "内容概述", "发布时间", "发布日期",
                "成文日期", "生成日期", "来源", "字体", "字号", "主题分类", "发文机关", "信息来源", "公开方式", "公开范围",
                "所属机构", "发布单位", "有效性", "主题词", "信息分类", "文件编号", "公开时限", "浏览次数", "阅读数",
-               "发布人", "责任部门", "体裁分类", "组配分类", "服务对象", "关键词")
+               "发布人", "责任部门", "体裁分类", "组配分类", "服务对象", "关键词",
+               # a crawler's own header block (标题/发布时间/文号/发布机构 above, and these)
+               "原文链接", "本地目录", "栏目")
 _HEADER_KEY = re.compile("(" + "|".join(r"\s*".join(k) for k in sorted(HEADER_KEYS, key=len, reverse=True))
                          + r")\s*[:：]")
 DATE_KEYS = ("发布时间", "发布日期", "发文日期", "成文日期")
@@ -408,6 +416,36 @@ def extract_meta(doc: Document) -> Document:
     date = page_date or (sig.date if sig else None)
     if year is None and date is not None:
         year = year_before(date)
-    org = (sig.org if sig else None) or publisher or (org_from_title(norm_title) if norm_title else None)
+    org = choose_org(org_from_title(norm_title) if norm_title else None, sig.org if sig else None, publisher)
     doc.meta = Meta(org=org, year=year, title=title, date=date)
+    link = header.get("原文链接", "").split()
+    if not doc.url and link and re.match(r"https?://", link[0]):
+        doc.url = link[0]
     return doc
+
+
+def same_body(a: str, b: str) -> bool:
+    """Whether two names are one body: one holds the other, or they differ by one slip of the pen.
+
+    >>> same_body("区行政审批局", "平潭综合实验区行政审批局"), same_body("财政全融局", "财政金融局"), same_body("公安局", "财政局")
+    (True, True, False)
+    """
+    if a in b or b in a:
+        return True
+    return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def choose_org(title_org: str | None, sig_org: str | None, publisher: str | None) -> str | None:
+    """One name for the reporting body from the title's name, the signature's and the 发布机构 header.
+
+    >>> choose_org("平潭综合实验区行政审批局", "区行政审批局", None), choose_org("石桥镇", "石桥镇人民政府", None)
+    ('平潭综合实验区行政审批局', '石桥镇人民政府')
+    >>> choose_org("平潭综合实验区投资促进局", "平潭综合实验区国有资产管理局", "平潭综合实验区管委会")
+    '平潭综合实验区投资促进局'
+    """
+    t = title_org if title_org and is_org_line(title_org) else None
+    if t and sig_org:
+        if sig_org in t or t in sig_org:
+            return max(t, sig_org, key=len)
+        return t
+    return t or sig_org or publisher or title_org

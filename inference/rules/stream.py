@@ -28,11 +28,16 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from nianbao.labels.catalogue import T3_ROWS, invariants_for, t3_rows
+from nianbao.rules.budget import Budget
 from nianbao.rules.events import Event
 from nianbao.rules.validate import broken_sums
 from nianbao.rules.values import parse_cell
 
 MAX_READINGS = 64  # segmentations kept; the layout constraint leaves a handful in practice
+# Steps (search nodes) one segmentation search may take. The line-break layout leaves one or two ways to go
+# on at each node, so a real stream of 25 rows costs a few hundred nodes (the synthetic pdf_raw reports: at
+# most ~300); 20,000 bounds a pathological stream at ~20 ms on one core here.
+STREAM_STEPS = 20_000
 _ORDER = {r.key: k for k, r in enumerate(T3_ROWS)}
 
 
@@ -45,6 +50,7 @@ class StreamReading:
     violations: int
     column_major: bool = False  # holds a column-major block (the sure sign of plain pdftotext output)
     disputed: dict[str, list[float | int | None]] = field(default_factory=dict)  # field -> other readings' values
+    exhausted: bool = False  # a segmentation search ran out of its budget: other segmentations may fit as well
 
 
 def _gap(text: str, a: Event, b: Event) -> str:
@@ -66,9 +72,12 @@ def one_per_line(text: str, values: list[Event]) -> bool:
     return True
 
 
-def segmentations(text: str, values: list[Event], rows: int, n: int) -> list[list[list[Event]]]:
+def segmentations(text: str, values: list[Event], rows: int, n: int,
+                  budget: Budget | None = None) -> list[list[list[Event]]]:
     """Readings of ``rows`` × ``n`` values as row-major rows and column-major blocks that fit the line breaks;
-    each reading is a list of rows, each row its ``n`` value events in column order."""
+    each reading is a list of rows, each row its ``n`` value events in column order. The search spends one
+    step of ``budget`` per node (``STREAM_STEPS`` when none is given)."""
+    budget = budget if budget is not None else Budget("stream.segment", STREAM_STEPS)
     if len(values) != rows * n or rows == 0:
         return []
     gaps = [_gap(text, a, b) for a, b in pairwise(values)]
@@ -84,7 +93,7 @@ def segmentations(text: str, values: list[Event], rows: int, n: int) -> list[lis
         return all(g == ("break" if (j + 1) % k == 0 else "tight") for j, g in enumerate(inner))
 
     def rec(i: int, left: int, acc: list[tuple[int, int]]) -> None:
-        if len(out) >= MAX_READINGS:
+        if len(out) >= MAX_READINGS or not budget.spend():
             return
         if left == 0:
             out.append(list(acc))
@@ -143,8 +152,10 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
     if not values or any(e.tag != "VAL" for e in values) or not one_per_line(text, values):
         return None
     scored: list[tuple[int, list[str], list[list[Event]], dict[str, float | int | None]]] = []
+    budget = Budget("stream.segment", 0)  # STREAM_STEPS for each row list the stream may fill
     for keys in _row_sets(found, len(values), n):
-        for reading in segmentations(text, values, len(keys), n):
+        budget.extend(STREAM_STEPS)
+        for reading in segmentations(text, values, len(keys), n, budget):
             vals = {f"t3.{key}.{c}": _number(e) for key, row in zip(keys, reading, strict=True)
                     for c, e in zip(cols, row, strict=True)}
             scored.append((violations(vals), keys, reading, vals))
@@ -163,4 +174,4 @@ def stream_reading(text: str, evs: list[Event], found: list[str], cols: list[str
             if alt != v and alt not in disputed.setdefault(f, []):
                 disputed[f].append(alt)
     disputed = {f: alts for f, alts in disputed.items() if alts}
-    return StreamReading(keys, reading, best_viol, column_major, disputed)
+    return StreamReading(keys, reading, best_viol, column_major, disputed, budget.exhausted)

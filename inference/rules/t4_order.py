@@ -37,12 +37,16 @@ from dataclasses import dataclass, field
 from itertools import pairwise, permutations
 
 from nianbao.labels.catalogue import T4_COLS, T4_GROUPS, invariants_for
+from nianbao.rules.budget import Budget
 from nianbao.rules.events import Event
 from nianbao.rules.validate import broken_sums
 from nianbao.rules.values import parse_cell
 
 GROUPS = tuple(g for g, _ in T4_GROUPS)
 RESULTS = tuple(c for c, _ in T4_COLS if c != "total")
+# The block search tries every order of table 4's six blocks once: 6! = 720 steps, whatever the text. Its
+# budget is that count, so it never runs out; it is tallied with the document's other searches.
+T4_ORDERS = 720
 CANON = tuple(f"{g}.{c}" for g in GROUPS for c, _ in T4_COLS)
 # a group's own header, as printed (复议后起诉 must not also count as 行政复议 or 直接起诉)
 _GROUP_HEADS = (("suit_after_review", re.compile(r"复议后起诉")),
@@ -85,7 +89,9 @@ def t4_reading(text: str, values: list[Event], cols: list[str], start: int) -> T
     # whether text stands between value k - 1 and value k (index 0: never asked)
     interrupted = [False] + [bool(text[a.end:b.start].strip()) for a, b in pairwise(values)]
     best: list[tuple[int, dict[str, int]]] = []  # (distance, field -> value index)
+    budget = Budget("t4.block_orders", T4_ORDERS)
     for perm in permutations(order):
+        budget.spend()
         placed = _place(perm, order, cols, interrupted)
         if placed is None or not _sums_hold({f: nums[k] for f, k in placed.items()}):
             continue

@@ -19,8 +19,12 @@ from typing import Any
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
+from nianbao.rules.budget import BUDGET_FLAG, Budget, left
 from nianbao.rules.digits import (
+    DOC_ROW_STEPS,
+    DOC_ROW_STEPS_PER_CHAR,
     GLUE_MARKS,
+    ROW_STEPS,
     Candidate,
     ColRule,
     Identity,
@@ -89,6 +93,7 @@ class _Row:
     note: str | None = None  # table.extra_values | table.unreadable_row
     rescued: bool = False  # its values were read from text the tagger left untagged
     stream: bool = False  # placed by its position in a value stream (table 3's rows, table 4's blocks)
+    budget: bool = False  # the search for its cuts ran out of its budget: its readings are the ones found so far
 
 
 # ----------------------------------------------------------------- stage
@@ -146,10 +151,15 @@ def _p_start(probs: Any, k: int) -> float:
 
 def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
                 sums: list[tuple[int, tuple[int, ...]]], rules: list[ColRule],
-                starts: list[int] | None = None) -> tuple[list[Candidate], str | None]:
-    """A row's readings, and a flag code when the row could only be read in part (or not at all)."""
+                starts: list[int] | None = None) -> tuple[list[Candidate], str | None, bool]:
+    """A row's readings, a flag code when the row could only be read in part (or not at all), and whether
+    the search for them ran out of its budget (one ``ROW_STEPS`` allowance per reading tried, within what the
+    document's row searches may still spend)."""
     items = _items(doc.char_probs, evs)
-    cands = row_candidates(items, n, sums=sums, rules=rules)
+    doc_left = left("digits.row", DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text))
+    allowance = min(ROW_STEPS, doc_left)
+    budget = Budget("digits.row", allowance)
+    cands = row_candidates(items, n, sums=sums, rules=rules, budget=budget)
     note = None
     if not cands:  # runs that no cut can read (e.g. a decimal where counts are due): the tags' own cells
         cell_items = []
@@ -157,12 +167,15 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
             for s, t in (e.parts or [(e.start, e.end)]):
                 kind = "blank" if e.tag == "BLANK" else "cell"
                 cell_items.append(Item(kind, doc.norm_text[s:t] if kind == "cell" else "", s, t))
-        cands = row_candidates(cell_items, n, sums=sums, rules=rules)
+        budget.extend(allowance)
+        cands = row_candidates(cell_items, n, sums=sums, rules=rules, budget=budget)
         trimmed = trim_padding(cell_items, n)
         if not cands and trimmed is not None:  # blank placeholders beyond the columns are padding
-            cands = row_candidates(trimmed, n, sums=sums, rules=rules)
+            budget.extend(allowance)
+            cands = row_candidates(trimmed, n, sums=sums, rules=rules, budget=budget)
         if not cands and len(cell_items) > n:  # more cells than columns: the first ones, flagged
-            cands = row_candidates(cell_items[:n], n, sums=sums, rules=rules)
+            budget.extend(allowance)
+            cands = row_candidates(cell_items[:n], n, sums=sums, rules=rules, budget=budget)
             note = "table.extra_values"
         if not cands:
             note = "table.unreadable_row"
@@ -182,7 +195,7 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
             note = None if note != "table.extra_values" else note
         elif any(s.kind == "gap" for c in cands for s in c.slots):
             separator_hints(doc.norm_text, lead, evs, cands)
-    return cands, note
+    return cands, note, budget.exhausted
 
 
 def _rescue(doc: Document, after: int, starts: list[int]) -> list[Event]:
@@ -207,12 +220,12 @@ def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
                                              if len(r.items) == n and space_aligned(doc.norm_text, r.items)], n)
     out = []
     for r in rows:
-        cands, note = _candidates(doc, r, r.items, n, sums, [ColRule()] * n, starts)
+        cands, note, spent = _candidates(doc, r, r.items, n, sums, [ColRule()] * n, starts)
         if anchors and 0 < len(r.items) < n and space_aligned(doc.norm_text, r.items) \
                 and all(e.tag == "VAL" for e in r.items):
             align(cands, r.items, preferred_columns(doc.norm_text, [(e.start, e.end) for e in r.items], anchors))
         out.append(_Row([f"t3.{r.key}.{c}" for c in cols], r, cands, [None] * len(cols), note,
-                        any(e.rescued for e in r.items)))
+                        any(e.rescued for e in r.items), budget=spent))
     by_label = _mark_unplaced(out, orphans)
     return _t3_stream(doc, evs, starts, by_label, cols, sums) or by_label
 
@@ -233,8 +246,9 @@ def _t3_stream(doc: Document, evs: list[Event], starts: list[int], rows: list[_R
     printed = {r.label.key: r.label for r in rows if r.label is not None}
     out = []
     for key, cells in zip(reading.keys, reading.cells, strict=True):
-        cands, note = _candidates(doc, None, cells, n, sums, [ColRule()] * n, starts)
-        out.append(_Row([f"t3.{key}.{c}" for c in cols], printed.get(key), cands, [None] * n, note, stream=True))
+        cands, note, spent = _candidates(doc, None, cells, n, sums, [ColRule()] * n, starts)
+        out.append(_Row([f"t3.{key}.{c}" for c in cols], printed.get(key), cands, [None] * n, note, stream=True,
+                        budget=spent or reading.exhausted))
     _flag_disputed(doc, reading.disputed, "the values are printed one per line without their labels and more "
                                           "than one order of rows and columns fits the table's sums; check these cells")
     return out
@@ -281,8 +295,9 @@ def _t2_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
             continue
         fids = [f"t2.{r.key}.{c}" for c in cols]
         rules = [ColRule(decimal=is_money(f), negative=c == "change") for f, c in zip(fids, cols, strict=True)]
-        cands, note = _candidates(doc, r, r.items, len(cols), [], rules, starts)
-        out.append(_Row(fids, r, cands, [r.units.get(c) for c in cols], note, any(e.rescued for e in r.items)))
+        cands, note, spent = _candidates(doc, r, r.items, len(cols), [], rules, starts)
+        out.append(_Row(fids, r, cands, [r.units.get(c) for c in cols], note, any(e.rescued for e in r.items),
+                        budget=spent))
     return _mark_unplaced(out, orphans)
 
 
@@ -305,13 +320,13 @@ def _t4_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
     for g in ("review", "suit_direct", "suit_after_review"):
         idx = {c.split(".")[1]: k for k, c in enumerate(cols) if c.startswith(g + ".")}
         sums.append((idx["total"], tuple(idx[c] for c in ("upheld", "corrected", "other", "pending"))))
-    cands, note = _candidates(doc, None, values, len(cols), sums, [ColRule()] * len(cols), starts)
+    cands, note, spent = _candidates(doc, None, values, len(cols), sums, [ColRule()] * len(cols), starts)
     if not values:
         at = max(e.end for e in evs if e.tag == "COL")
         for c in cands:
             c.slots = tuple(Slot(None, at, at, "gap") for _ in c.slots)
     return [_Row([f"t4.{c}" for c in cols], None, cands, [None] * len(cols), note, any(e.rescued for e in values),
-                 stream=reading is not None)]
+                 stream=reading is not None, budget=spent)]
 
 
 def _t3_identities(rows: list[_Row]) -> list[Identity]:
@@ -338,9 +353,15 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
     for r in rows:
         if r.note:
             doc.flags.append(Flag(code=r.note, fields=[f for f in r.fids if f in valid], message=_NOTES[r.note]))
+    unread = [f for r in rows if r.budget and not r.cands for f in r.fids if f in valid]
+    if unread:
+        doc.flags.append(Flag(code=BUDGET_FLAG, fields=unread,
+                              message="the search for a reading of these cells ran out of its work budget before "
+                                      "it found one: they are left out; check them in the source"))
     rows = [r for r in rows if r.cands]
     if not rows:
         return
+    solve_spent = False
     if all(len(r.cands) == 1 for r in rows):
         choice: tuple[int, ...] = tuple(0 for _ in rows)
         alts: list[tuple[tuple[int, ...], float, int]] = []
@@ -348,7 +369,7 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
     else:
         if identities:
             sol = solve_rows([r.cands for r in rows], identities)
-            choice, best_viol = sol.choice, sol.violations
+            choice, best_viol, solve_spent = sol.choice, sol.violations, sol.exhausted
             alts = [(ch, lp - sol.logp, vi) for ch, lp, vi in sol.alternatives]
         else:  # rows are independent: each its own best reading
             choice, alts = tuple(0 for _ in rows), []
@@ -377,6 +398,7 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
             table_obj.cells.append(_cell(table, k + 1, j + 1, slot.text or "", fv.norm_span[0], fv.norm_span[1], fid))
     doc.tables.append(table_obj)
     _flag_splits(doc, rows, choice, ambiguous, best_viol, posterior)
+    _flag_budget(doc, rows, choice, solve_spent)
     if not identities:
         _flag_unpinned(doc, rows, choice)
     flagged = {f for fl in doc.flags for f in fl.fields}
@@ -504,6 +526,27 @@ def _flag_splits(doc: Document, rows: list[_Row], choice: tuple[int, ...], ambig
             doc.flags.append(Flag(code="split.unresolved", fields=fields, alternatives=alternatives,
                                   message="no cut of the glued digits satisfies the table's sums; "
                                           "the most probable cut is given"))
+
+
+def _flag_budget(doc: Document, rows: list[_Row], choice: tuple[int, ...], solve_spent: bool) -> None:
+    """Flag every field that a search cut short by its budget decided (``search.budget``), with the other
+    readings it had found: the rows whose own cut search ran out, and where the joint solve across rows ran
+    out, every row it had more than one reading to choose from."""
+    valid = all_field_ids()
+    fields: list[str] = []
+    alt: dict[str, float | int | None] = {}
+    for k, r in enumerate(rows):
+        if not (r.budget or (solve_spent and len(r.cands) > 1)):
+            continue
+        fids = [f for f in r.fids if f in valid]
+        fields += fids
+        other = next((j for j in range(len(r.cands)) if j != choice[k]), None)
+        if other is not None:
+            alt.update({fid: _value_of(r, other, j) for j, fid in enumerate(r.fids) if fid in valid})
+    if fields:
+        doc.flags.append(Flag(code=BUDGET_FLAG, fields=fields, alternatives=[alt] if alt else None,
+                              message="the search for this reading ran out of its work budget: the best reading "
+                                      "found is given, others may fit as well; check these cells in the source"))
 
 
 def cut_margin(probs: Any, slots: tuple[Slot, ...]) -> float:

@@ -1,0 +1,374 @@
+"""Worker processes with limits: each task runs in a spawned process under a deadline and a memory cap.
+
+``LimitedPool`` is a small process pool that, unlike ``ProcessPoolExecutor``,
+can kill one stuck worker. Each worker parses one task (a chunk of inputs) at
+a time; the parent knows when each task started and polls each worker's RSS.
+
+- A task over its deadline (``doc_timeout`` seconds per document in it) or a
+  worker over ``max_worker_mb`` is killed and its worker replaced by a fresh
+  one. A chunk's documents are then retried one by one, each with the
+  per-document limit; one that exceeds it alone becomes an ``E_TIMEOUT`` or
+  ``E_MEMORY`` record (stage ``worker``). A document that kills its worker
+  (crash) twice becomes ``E_WORKER_CRASH``.
+- Output keeps input order; at most ``window`` chunks are held at once, so
+  memory does not grow with the corpus.
+- Workers die with their parent, SIGKILL included (``die_with_parent``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import psutil
+
+from nianbao.document import Document
+from nianbao.inputs import InputItem
+from nianbao.pipeline import Pipeline, PipelineConfig
+
+POLL_S = 0.1  # how often deadlines and memory are checked
+STARTUP_TIMEOUT_S = 600.0  # a worker that has not loaded its pipeline by then is a broken setup, not a bad document
+Setup = Callable[[Pipeline], None]  # run in each worker once its pipeline is built (tests use it to plant a slow input)
+
+
+class WorkerSetupError(RuntimeError):
+    """A worker could not start (model missing, pipeline over the memory limit at rest...): the run cannot go on."""
+
+
+class DocumentLimitError(RuntimeError):
+    """With ``fail_fast``: a document exceeded a limit or killed its worker."""
+
+
+def error_record(item: InputItem, code: str, message: str) -> dict[str, Any]:
+    """The error record (stage ``worker``) for a document its worker could not finish."""
+    import hashlib
+
+    doc = Document(source=item.source, doc_id=hashlib.sha256(item.data).hexdigest() if item.data else "")
+    return doc.fail(code, "worker", message).to_record()
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process exit when ``parent_pid`` dies (SIGKILL included): PR_SET_PDEATHSIG plus a watchdog thread.
+
+    Linux sends the signal when the *thread* that started this process exits, so a pool must be run from a
+    thread that outlives its workers (the main thread, a Ray actor's task thread); the watchdog covers other OSes.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the watchdog alone
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nianbao-parent-watchdog", daemon=True).start()
+
+
+def build_pipeline(config: PipelineConfig, threads: int = 1) -> Pipeline:
+    """A pipeline as a worker runs it: ``threads`` torch threads, the tagger and rule modules loaded up front."""
+    if config.use_model:
+        try:
+            import torch
+
+            torch.set_num_threads(threads)
+        except ImportError:  # pragma: no cover - torch is a dependency
+            pass
+    pipe = Pipeline(config.model_copy(update={"threads": threads}))
+    import nianbao.normalise  # noqa: F401 - loaded now, so no document's time limit pays for the imports
+    import nianbao.rules  # noqa: F401
+
+    try:
+        _ = pipe.tagger
+    except Exception:  # noqa: BLE001 - e.g. E_MODEL_MISSING: each document's record says so, as in-process
+        pass
+    return pipe
+
+
+def worker_main(conn: Connection, config: PipelineConfig, setup: Setup | None, parent_pid: int) -> None:
+    """A worker's life: build the pipeline, say ready, then parse tasks until told to stop (``None``) or EOF."""
+    die_with_parent(parent_pid)
+    try:
+        pipe = build_pipeline(config)
+        if setup is not None:
+            setup(pipe)
+    except BaseException:  # noqa: BLE001 - reported to the parent, which stops the run
+        conn.send(("init_error", traceback.format_exc()))
+        return
+    finish = pipe.finish
+
+    def announced_finish(doc: Document) -> Document:  # tells the parent which document is in the rule stages
+        conn.send(("at", doc.source))
+        return finish(doc)
+
+    pipe.finish = announced_finish  # type: ignore[method-assign]
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        tid, items = msg
+        try:
+            reply = (tid, "ok", [d.to_record() for d in pipe.process_batch(items)])
+        except Exception as exc:  # noqa: BLE001 - fail_fast, or a bug outside the pipeline's own guard
+            reply = (tid, "error", f"{type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+@dataclass
+class _Slot:
+    """One chunk of inputs and its records, filled as tasks finish."""
+
+    items: list[InputItem]
+    records: list[dict[str, Any] | None]
+    left: int
+
+    def done(self) -> bool:
+        return self.left == 0
+
+
+@dataclass
+class _Task:
+    slot: _Slot
+    indices: list[int]
+    alone: bool  # a retry of one document after its chunk failed
+    seq: int  # the chunk's place in input order (tasks are handed out earliest first)
+    started: float = 0.0
+
+
+class _Worker:
+    """One spawned worker process and what it is doing."""
+
+    def __init__(self, ctx: Any, config: PipelineConfig, setup: Setup | None) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, config, setup, os.getpid()), daemon=True,
+                                name="nianbao-worker")
+        self.proc.start()
+        child.close()
+        self.born = time.monotonic()
+        self.ps = psutil.Process(self.proc.pid)
+        self.ready = False
+        self.task: _Task | None = None
+        self.current: tuple[str, float] | None = None  # (source, since) of the document being parsed
+
+    def rss_mb(self) -> float:
+        """The worker's resident memory in MB (0 if it is gone)."""
+        try:
+            return self.ps.memory_info().rss / 2**20
+        except psutil.Error:
+            return 0.0
+
+    def kill(self) -> None:
+        """Kill the process and reap it."""
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+@dataclass
+class LimitedPool:
+    """Parses chunks of inputs in ``size`` worker processes under per-document time and memory limits."""
+
+    config: PipelineConfig
+    size: int = 1
+    doc_timeout: float = 0.0  # seconds per document (0 = no limit)
+    max_worker_mb: float = 0.0  # RSS cap per worker (0 = no limit)
+    setup: Setup | None = None
+    _workers: list[_Worker] = field(default_factory=list, init=False)
+    _ready: list[tuple[int, int, int, _Task]] = field(default_factory=list, init=False)
+    _order: Iterator[int] = field(default_factory=itertools.count, init=False)
+    started_workers: int = field(default=0, init=False)
+
+    # ------------------------------------------------------------ public
+    def run(self, chunks: Iterable[list[InputItem]], window: int | None = None,
+            close: bool = True) -> Iterator[dict[str, Any]]:
+        """Records for every input of every chunk, in input order; at most ``window`` chunks held at once.
+
+        ``close=False`` keeps the workers for the next call (a Ray actor's pool); they are stopped on any error.
+        """
+        window = window or self.size * 2 + 1
+        slots: deque[tuple[int, _Slot]] = deque()
+        chunk_iter = iter(chunks)
+        seq = itertools.count()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(slots) < window:
+                    chunk = next(chunk_iter, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    slot = _Slot(chunk, [None] * len(chunk), len(chunk))
+                    n = next(seq)
+                    slots.append((n, slot))
+                    self._push(_Task(slot, list(range(len(chunk))), alone=False, seq=n))
+                while slots and slots[0][1].done():
+                    _, slot = slots.popleft()
+                    yield from slot.records  # type: ignore[misc]
+                if exhausted and not slots:
+                    break
+                self._step()
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+
+    def in_flight(self) -> list[tuple[str, float]]:
+        """(source, seconds) of each document being parsed now, the longest-running first."""
+        now = time.monotonic()
+        out = [(cur[0], now - cur[1]) for w in list(self._workers) if w.task is not None and (cur := w.current)]
+        return sorted(out, key=lambda x: -x[1])
+
+    def close(self) -> None:
+        """Stop every worker (politely, then by force)."""
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 2
+        for w in self._workers:
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+            w.kill()
+        self._workers = []
+
+    # ------------------------------------------------------------ scheduling
+    def _push(self, task: _Task) -> None:
+        heapq.heappush(self._ready, (task.seq, task.indices[0], next(self._order), task))
+
+    def _start_worker(self) -> _Worker:
+        self.started_workers += 1
+        return _Worker(get_context("spawn"), self.config, self.setup)
+
+    def _step(self) -> None:
+        """Start missing workers, hand tasks to idle ones, wait a little, handle what happened."""
+        while len(self._workers) < self.size:
+            self._workers.append(self._start_worker())
+        for w in self._workers:
+            if w.ready and w.task is None and self._ready:
+                *_, task = heapq.heappop(self._ready)
+                self._send(w, task)
+        handles: list[Any] = [w.conn for w in self._workers] + [w.proc.sentinel for w in self._workers]
+        wait(handles, timeout=POLL_S)
+        for i, w in enumerate(list(self._workers)):
+            if not self._drain(w) or not w.proc.is_alive():
+                self._replace(i, "crash", f"exit code {w.proc.exitcode}")
+                continue
+            self._check_limits(i, w)
+
+    def _send(self, w: _Worker, task: _Task) -> None:
+        task.started = time.monotonic()
+        w.task = task
+        w.current = (task.slot.items[task.indices[0]].source, task.started)
+        try:
+            w.conn.send((id(task), [task.slot.items[i] for i in task.indices]))
+        except (OSError, ValueError):  # the worker is gone: noticed by _step
+            pass
+
+    def _drain(self, w: _Worker) -> bool:
+        """Read every message the worker has sent; False when its pipe broke (it died)."""
+        try:
+            while w.conn.poll():
+                msg = w.conn.recv()
+                if msg[0] == "at":
+                    w.current = (msg[1], time.monotonic())
+                elif msg[0] == "ready":
+                    self._on_ready(w)
+                elif msg[0] == "init_error":
+                    raise WorkerSetupError(f"a parse worker could not start:\n{msg[1]}")
+                else:
+                    self._on_result(w, msg)
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def _on_ready(self, w: _Worker) -> None:
+        w.ready = True
+        rss = w.rss_mb()
+        if self.max_worker_mb and rss > self.max_worker_mb:
+            raise WorkerSetupError(f"a parse worker uses {rss:.0f} MB as soon as its pipeline is loaded, over the "
+                                   f"{self.max_worker_mb:g} MB limit (--max-worker-mb): raise the limit")
+
+    def _on_result(self, w: _Worker, msg: tuple[int, str, Any]) -> None:
+        task = w.task
+        w.task, w.current = None, None
+        if task is None or msg[0] != id(task):  # pragma: no cover - a late reply of a task already given up on
+            return
+        if msg[1] == "ok":
+            for i, rec in zip(task.indices, msg[2], strict=True):
+                task.slot.records[i] = rec
+            task.slot.left -= len(task.indices)
+        else:
+            if self.config.fail_fast:
+                raise DocumentLimitError(f"{task.slot.items[task.indices[0]].source}: {msg[2]}")
+            self._failed(task, "crash", msg[2])
+
+    def _check_limits(self, i: int, w: _Worker) -> None:
+        now = time.monotonic()
+        if not w.ready:
+            if now - w.born > STARTUP_TIMEOUT_S:
+                raise WorkerSetupError(f"a parse worker did not load its pipeline in {STARTUP_TIMEOUT_S:.0f}s")
+            return
+        if w.task is None:
+            return
+        spent = now - w.task.started
+        if self.doc_timeout and spent > self.doc_timeout * len(w.task.indices):
+            self._replace(i, "timeout", f"{spent:.1f}")
+        elif self.max_worker_mb and (rss := w.rss_mb()) > self.max_worker_mb:
+            self._replace(i, "memory", f"{rss:.0f}")
+
+    def _replace(self, i: int, kind: str, detail: str) -> None:
+        """Kill worker ``i``, start a fresh one, and deal with the task it held."""
+        w = self._workers[i]
+        if not w.ready and kind == "crash":
+            raise WorkerSetupError(f"a parse worker died while loading its pipeline ({detail})")
+        w.kill()
+        self._workers[i] = self._start_worker()
+        if w.task is not None:
+            self._failed(w.task, kind, detail)
+
+    def _failed(self, task: _Task, kind: str, detail: str) -> None:
+        """A task that did not finish: retry its documents one by one, or write the document's error record."""
+        first = task.slot.items[task.indices[0]]
+        if self.config.fail_fast:
+            raise DocumentLimitError(f"{first.source}: worker {kind} ({detail})")
+        if len(task.indices) > 1 or (kind != "timeout" and not task.alone):
+            for i in task.indices:
+                self._push(_Task(task.slot, [i], alone=True, seq=task.seq))
+            return
+        i = task.indices[0]
+        task.slot.records[i] = error_record(first, *self._error(kind, detail))
+        task.slot.left -= 1
+
+    def _error(self, kind: str, detail: str) -> tuple[str, str]:
+        if kind == "timeout":
+            return "E_TIMEOUT", (f"parsing this document alone took over the {self.doc_timeout:g}s limit "
+                                 f"(--doc-timeout): stopped after {detail}s, its worker was replaced")
+        if kind == "memory":
+            return "E_MEMORY", (f"its worker used {detail} MB while parsing this document alone, over the "
+                                f"{self.max_worker_mb:g} MB limit (--max-worker-mb); the worker was replaced")
+        return "E_WORKER_CRASH", (f"the worker process died while parsing this document ({detail}); "
+                                  "it was retried alone and failed again")

@@ -1,0 +1,105 @@
+"""Deterministic work budgets for the rule layer's searches, counted in steps, never in seconds.
+
+Every search of the rule layer (cuts of a glued run, the joint solve across rows, table 3's value-stream
+segmentations, table 4's block orders, ...) spends steps from a ``Budget`` of its own. A step is one unit
+of the search's own work (a node of a depth-first enumeration, one state x candidate expansion of the
+joint solve), so the same document costs the same steps on every machine and in every worker, and the
+output never depends on the machine's speed. When a budget runs out, the search stops and keeps the best
+it has found; its caller flags every field the cut-short search decided (``search.budget``).
+
+Budgets of one document are tallied (``tally``) so that tests and benchmarks can check that the steps a
+document costs grow no faster than its length.
+
+>>> with tally() as t:
+...     b = Budget("demo", 3)
+...     [b.spend() for _ in range(5)]
+[True, True, True, False, False]
+>>> b.exhausted, t.steps, t.exhausted
+(True, 5, ['demo'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+BUDGET_FLAG = "search.budget"
+
+
+@dataclass
+class Tally:
+    """The steps every budget of one document spent, and which budgets ran out."""
+
+    steps: int = 0
+    by_search: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)  # the most steps one search of each kind took
+    exhausted: list[str] = field(default_factory=list)
+
+
+_CURRENT: ContextVar[Tally | None] = ContextVar("nianbao_search_tally", default=None)
+
+
+@contextmanager
+def tally() -> Iterator[Tally]:
+    """Count the steps of every budget created inside the block (one document's rule stage)."""
+    t = Tally()
+    token = _CURRENT.set(t)
+    try:
+        yield t
+    finally:
+        _CURRENT.reset(token)
+
+
+def left(name: str, cap: int) -> int:
+    """Steps the current document's searches called ``name`` may still spend under a per-document ``cap``.
+
+    >>> with tally():
+    ...     Budget("row", 100).spend(30)
+    ...     left("row", 50)
+    True
+    20
+    """
+    t = _CURRENT.get()
+    return max(0, cap - (t.by_search.get(name, 0) if t is not None else 0))
+
+
+class Budget:
+    """A search's allowance of ``limit`` steps; ``spend`` says whether the search may go on."""
+
+    __slots__ = ("name", "limit", "used", "exhausted", "_tally")
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name, self.limit, self.used, self.exhausted = name, limit, 0, False
+        self._tally = _CURRENT.get()
+
+    def spend(self, n: int = 1) -> bool:
+        """Count ``n`` steps; False once the limit is passed (the search must stop and keep what it has)."""
+        self.used += n
+        t = self._tally
+        if t is not None:
+            t.steps += n
+            t.by_search[self.name] = t.by_search.get(self.name, 0) + n
+            if self.used > t.peak.get(self.name, 0):
+                t.peak[self.name] = self.used
+        if self.used > self.limit:
+            self.give_up()
+            return False
+        return True
+
+    def give_up(self) -> None:
+        """Mark the budget run out without spending (a search that narrowed itself to fit it)."""
+        if not self.exhausted:
+            self.exhausted = True
+            if self._tally is not None:
+                self._tally.exhausted.append(self.name)
+
+    def extended(self, n: int) -> Budget:
+        """This budget with ``n`` more steps allowed (returned for chaining)."""
+        self.extend(n)
+        return self
+
+    def extend(self, n: int) -> None:
+        """Allow ``n`` more steps (a fallback search after this one); an exhausted budget stays marked."""
+        self.limit += n

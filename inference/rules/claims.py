@@ -1,0 +1,398 @@
+"""Prose claims as evidence: figures the report's body states, read with the phrasings of ``labels/claims.yaml``.
+
+A claim is (field, stated figure, span) found outside the tables. Inside one report a claim settles a
+flagged reading of a glued digit run when exactly one cut of the run agrees with it, that cut is one of
+the readings the flags already offered (the chosen one or an alternative) or the prose states every cell
+of the row (its figures then spell the run), and the phrasing may settle
+(measured precision >= 0.99 on the tuning reports and synthetic data). A settled field leaves
+``flags``; the flag moves to ``Document.resolutions`` with the prose span as its evidence::
+
+    >>> from nianbao.document import Document, FieldValue, Flag
+    >>> text = "现行有效规范性文件253件。97253"
+    >>> d = Document(norm_text=text, template="v2021")
+    >>> d.fields = {"t2.normative_docs.issued": FieldValue(value=97, raw="97", norm_span=(14, 16)),
+    ...             "t2.normative_docs.repealed": FieldValue(value=2, raw="2", norm_span=(16, 17)),
+    ...             "t2.normative_docs.in_force": FieldValue(value=53, raw="53", norm_span=(17, 19))}
+    >>> fids = list(d.fields)
+    >>> d.flags = [Flag(code="split.unpinned", fields=fids, alternatives=[dict(zip(fids, (9, 7, 253)))])]
+    >>> d = settle_by_claims(d)
+    >>> [d.fields[f].value for f in fids], d.flags, d.resolutions[0].evidence["kind"]
+    ([9, 7, 253], [], 'prose')
+
+Measure each phrasing's precision with ``python -m nianbao.rules.claims measure`` (README "Evidence").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nianbao.document import Document, Flag, Resolution
+from nianbao.rules.values import fold_digits
+
+CLAIMS_PATH = Path(__file__).resolve().parents[2] / "labels" / "claims.yaml"
+_NUMBER = r"(?P<n>[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?)"
+TABLE_TAGS = ("ROW", "COL", "VAL", "BLANK", "TTL")
+MAX_CUTS = 200_000  # a run with more cuts than this is not enumerated (it settles nothing)
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One catalogue entry: the figure it states, per template, and whether it may settle."""
+
+    id: str
+    family: str
+    fields: tuple[tuple[str, str], ...]  # (template or "any", field id)
+    pattern: re.Pattern[str]
+    settle: bool
+    precision: float | None = None  # measured (agree + 1) / (n + 2), the confidence of a settled value
+
+    def field_for(self, template: str) -> str | None:
+        """The field this phrasing states in a report of ``template`` (None: not in this template)."""
+        for t, f in self.fields:
+            if t in (template, "any"):
+                return f
+        return None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A figure the prose states for a field, where (normalised offsets) and by which phrasing."""
+
+    field: str
+    value: int | float
+    start: int
+    end: int
+    phrasing: Phrasing
+
+
+@cache
+def load_catalogue(path: Path = CLAIMS_PATH) -> tuple[Phrasing, ...]:
+    """The phrasings of ``labels/claims.yaml`` (a missing or broken file is an error, not an empty list)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    seen: set[str] = set()
+    for e in data["phrasings"]:
+        if e["id"] in seen:
+            raise ValueError(f"E_CLAIMS: phrasing id {e['id']!r} appears twice in {path}")
+        seen.add(e["id"])
+        measured = e.get("measured") or {}
+        n, agree = int(measured.get("n", 0)), int(measured.get("agree", 0))
+        out.append(Phrasing(id=e["id"], family=e["family"], fields=tuple(e["field"].items()),
+                            pattern=re.compile(e["pattern"].replace("N", _NUMBER)), settle=bool(e.get("settle")),
+                            precision=(agree + 1) / (n + 2) if n else None))
+    return tuple(out)
+
+
+def _number(text: str) -> int | float | None:
+    t = fold_digits(text).replace("．", ".")
+    try:
+        v = float(t)
+    except ValueError:
+        return None
+    return int(v) if v.is_integer() and "." not in t else v
+
+
+def extract_claims(text: str, template: str, inside: Callable[[int], bool] = lambda _: False,
+                   catalogue: Sequence[Phrasing] | None = None) -> list[Claim]:
+    """Every claim the text states outside the tables (``inside(offset)`` true = in a table), in text order.
+
+    >>> [(c.field, c.value) for c in extract_claims("本年度制发规范性文件34件，现行有效规范性文件89件。", "v2021")]
+    [('t2.normative_docs.issued', 34), ('t2.normative_docs.in_force', 89)]
+    """
+    out = []
+    for ph in catalogue if catalogue is not None else load_catalogue():
+        fid = ph.field_for(template)
+        if fid is None:
+            continue
+        for m in ph.pattern.finditer(text):
+            if inside(m.start("n")) or inside(m.start()):
+                continue
+            v = _number(m.group("n"))
+            if v is not None:
+                out.append(Claim(fid, v, m.start(), m.end(), ph))
+    out.sort(key=lambda c: (c.start, c.end))
+    return out
+
+
+def table_spans(doc: Document) -> Callable[[int], bool]:
+    """``inside(offset)`` for the document's table tags (rows, columns, values, blanks, titles)."""
+    spans = sorted((t.start, t.end) for t in doc.tags if t.tag in TABLE_TAGS)
+    starts = [s for s, _ in spans]
+
+    def inside(pos: int) -> bool:
+        import bisect
+
+        k = bisect.bisect_right(starts, pos)
+        return any(spans[j][0] <= pos < spans[j][1] for j in range(max(0, k - 3), k))
+
+    return inside
+
+
+# ----------------------------------------------------------------- cuts of a glued run
+def _cell_ok(part: str) -> bool:
+    if not part or part.count(".") > 1 or part.startswith(".") or part.endswith("."):
+        return False
+    body = part[1:] if part.startswith("-") else part
+    if not body or "-" in body:
+        return False
+    whole = body.split(".")[0]
+    return whole == "0" or not whole.startswith("0")
+
+
+def cuts(run: str, k: int) -> Iterator[tuple[str, ...]]:
+    """Every way to cut a glued digit run into ``k`` well-formed cells (no leading zeros, one point).
+
+    >>> sorted(cuts("1023", 2))
+    [('10', '23'), ('102', '3')]
+    """
+    n = len(run)
+    for pos in combinations(range(1, n), k - 1):
+        parts = tuple(run[a:b] for a, b in zip((0, *pos), (*pos, n), strict=True))
+        if all(_cell_ok(p) for p in parts):
+            yield parts
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-9)
+
+
+def _row_of(fid: str) -> str:
+    return fid.rsplit(".", 1)[0]
+
+
+def _run(doc: Document, fids: list[str]) -> tuple[int, list[str]] | None:
+    """The start and field order of a row whose numeric cells lie glued side by side in the text."""
+    fvs = [(doc.fields[f].norm_span, f) for f in fids if f in doc.fields]
+    if len(fvs) != len(fids) or any(doc.fields[f].value is None for f in fids):
+        return None
+    fvs.sort()
+    for (a, _), (b, _) in zip(fvs, fvs[1:], strict=False):
+        if a[1] != b[0] or a[0] >= a[1]:
+            return None
+    start, end = fvs[0][0][0], fvs[-1][0][1]
+    if not re.fullmatch(r"-?[0-9.\-]+", doc.norm_text[start:end]):
+        return None
+    return start, [f for _, f in fvs]
+
+
+def _readings(doc: Document, row: list[str], flags: list[Flag]) -> list[dict[str, Any]]:
+    """The row's readings the flags offer: the chosen one and each alternative (projected on the row)."""
+    current = {f: doc.fields[f].value for f in row}
+    out = [current]
+    for fl in flags:
+        for alt in fl.alternatives or []:
+            r = dict(current)
+            r.update({f: v for f, v in alt.items() if f in r})
+            if r not in out:
+                out.append(r)
+    return out
+
+
+def settle_by_claims(doc: Document, catalogue: Sequence[Phrasing] | None = None) -> Document:
+    """Pipeline stage: settle flagged glued rows that a settling prose claim pins to one offered cut."""
+    if not doc.fields or not any(f.alternatives for f in doc.flags):
+        return doc
+    claims = [c for c in extract_claims(doc.norm_text, doc.template, table_spans(doc), catalogue)
+              if c.phrasing.settle and c.field in doc.fields]
+    by_field: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_field.setdefault(c.field, []).append(c)
+    # a field the prose states two different ways settles nothing
+    stated = {f: cs for f, cs in by_field.items() if all(_same(c.value, cs[0].value) for c in cs)}
+    done: set[str] = set()
+    for fid in stated:
+        row_key = _row_of(fid)
+        if row_key in done:
+            continue
+        flags = [fl for fl in doc.flags if fid in fl.fields and fl.alternatives]
+        if not flags:
+            continue
+        row = sorted({f for fl in flags for f in fl.fields if _row_of(f) == row_key}
+                     | {f for f in doc.fields if _row_of(f) == row_key})
+        found = _run(doc, row)
+        if found is None:
+            continue
+        start, order = found
+        pinned = {f: stated[f][0].value for f in order if f in stated}
+        end = doc.fields[order[-1]].norm_span[1]
+        run = doc.norm_text[start:end]
+        if math.comb(max(len(run) - 1, 0), len(order) - 1) > MAX_CUTS:
+            continue
+        agreeing = [p for p in cuts(run, len(order))
+                    if all(_same(_number(p[order.index(f)]), v) for f, v in pinned.items())]
+        if len(agreeing) != 1:
+            continue
+        chosen = dict(zip(order, (_number(x) for x in agreeing[0]), strict=True))
+        offered = _readings(doc, order, flags)
+        whole = len(pinned) == len(order)  # the prose restates the whole row and its figures spell the run
+        if not whole and not any(all(_same(r[f], chosen[f]) for f in order) for r in offered):
+            continue
+        done.add(row_key)
+        _apply(doc, order, agreeing[0], start, [c for f in order for c in stated.get(f, [])[:1]])
+    return doc
+
+
+def _apply(doc: Document, order: list[str], parts: tuple[str, ...], start: int, evidence: list[Claim]) -> None:
+    """Write the settled cut into the fields, move their flags to resolutions."""
+    codes: dict[str, str] = {}
+    for fl in doc.flags:
+        for f in fl.fields:
+            if f in order:
+                codes.setdefault(f, fl.code)
+    claim = evidence[0]
+    span = list(doc.to_source(claim.start, claim.end))
+    pos = start
+    for f, part in zip(order, parts, strict=True):
+        fv = doc.fields[f]
+        previous = fv.value
+        fv.value = _number(part)
+        fv.raw = part
+        fv.norm_span = (pos, pos + len(part))
+        pos += len(part)
+        doc.resolutions.append(Resolution(field=f, previous=previous, value=fv.value, code=codes.get(f),
+                                          evidence={"kind": "prose", "phrasing": claim.phrasing.id,
+                                                    "claim_field": claim.field, "span": span}))
+    settled = set(order)
+    kept = []
+    for fl in doc.flags:
+        rest = [f for f in fl.fields if f not in settled]
+        if not rest:
+            continue
+        if len(rest) < len(fl.fields):
+            alts = [{k: v for k, v in a.items() if k not in settled} for a in fl.alternatives or []]
+            fl = fl.model_copy(update={"fields": rest, "alternatives": [a for a in alts if a] or None})
+        kept.append(fl)
+    doc.flags = kept
+
+
+def settled_confidence(doc: Document, catalogue: Sequence[Phrasing] | None = None) -> Document:
+    """Pipeline stage after the confidences: a settled field's confidence is its phrasing's measured
+    precision ((agree + 1) / (n + 2) over the tuning reports and synthetic data)."""
+    by_id = {p.id: p for p in (catalogue if catalogue is not None else load_catalogue())}
+    for r in doc.resolutions:
+        ph = by_id.get(str(r.evidence.get("phrasing")))
+        if r.evidence.get("kind") == "prose" and ph is not None and ph.precision is not None and r.field in doc.fields:
+            doc.fields[r.field].confidence = ph.precision
+    return doc
+
+
+# ----------------------------------------------------------------- measuring precision
+def measure(docs: Iterable[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]],
+            catalogue: Sequence[Phrasing] | None = None) -> dict[str, dict[str, int]]:
+    """Per phrasing: claims (n) and claims agreeing with the reference values (agree), over
+    (name, text, template, {field: value}, table spans) documents. A claim on a field the reference
+    lacks is not counted."""
+    out: dict[str, dict[str, int]] = {p.id: {"n": 0, "agree": 0} for p in (catalogue or load_catalogue())}
+    for _name, text, template, values, spans in docs:
+        def inside(pos: int, spans: list[tuple[int, int]] = spans) -> bool:
+            return any(a <= pos < b for a, b in spans)
+
+        for c in extract_claims(text, template, inside, catalogue):
+            if c.field not in values:
+                continue
+            out[c.phrasing.id]["n"] += 1
+            out[c.phrasing.id]["agree"] += int(_same(values[c.field], c.value))
+    return out
+
+
+def gold_documents(gold_dir: Path, used_for: str | None) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
+    """The labelled real reports as measurement documents (``used_for``: "tune", "held_out" or None = all)."""
+    from nianbao.labels.gold import default_corpus_root, load_gold
+
+    for path in sorted(gold_dir.glob("*.json")):
+        for g in load_gold(path):
+            if used_for == "tune" and "tune" not in g.used_for or used_for == "held_out" and not g.held_out:
+                continue
+            try:
+                text = g.load_text(default_corpus_root())
+            except (FileNotFoundError, OSError, ValueError):
+                continue
+            spans = [(s.start, s.end) for s in g.spans if s.tag in TABLE_TAGS]
+            yield g.name, text, g.template, {f: v.value for f, v in g.fields.items()}, spans
+
+
+SERIES_GOLD = CLAIMS_PATH.parent / "series_gold.yaml"
+
+
+def series_gold_documents(path: Path = SERIES_GOLD) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
+    """The crawl-series/ pages with values read by eye (``labels/series_gold.yaml``) as measurement documents;
+    the table region (from the first table-2 heading to section 五) is left out."""
+    from nianbao.labels.gold import decode_utf8, default_corpus_root
+
+    for page in yaml.safe_load(path.read_text(encoding="utf-8"))["pages"]:
+        if not page.get("fields"):
+            continue
+        try:
+            text = decode_utf8((default_corpus_root() / page["file"]).read_bytes())
+        except OSError:
+            continue
+        template = "v2021" if "本年制发件数" in text else "v2019"
+        a = text.find("第二十条")
+        b = text.find("五、", a)
+        yield page["file"], text, template, dict(page["fields"]), [(a, b if b > a else len(text))] if a >= 0 else []
+
+
+def synthetic_documents(n: int, seed: int) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
+    """``n`` reports of the synthetic generator (its decoy sentences included) as measurement documents."""
+    from nianbao.training.synth_corpus import generate_one
+
+    for i in range(n):
+        g = generate_one(seed, i)
+        spans = [(s.start, s.end) for s in g.spans if s.tag in TABLE_TAGS]
+        yield g.name, g.load_text(), g.template, {f: v.value for f, v in g.fields.items()}, spans
+
+
+def parsed_documents(jsonl: Path) -> Iterator[tuple[str, str, str, dict[str, Any], list[tuple[int, int]]]]:
+    """Parse records of unlabelled reports (crawl-series/) as measurement documents: the reference is each
+    unflagged value (a proxy for gold: unflagged values are right on every labelled report)."""
+    import json
+
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        if rec.get("status") != "ok" or not rec.get("fields"):
+            continue
+        try:
+            from nianbao.labels.gold import decode_utf8
+
+            text = decode_utf8(Path(rec["source"]).read_bytes())
+        except OSError:
+            continue
+        flagged = {f for fl in rec.get("flags") or [] for f in fl.get("fields") or []}
+        values = {f: v["value"] for f, v in rec["fields"].items() if f not in flagged}
+        spans = [tuple(v["span"]) for v in rec["fields"].values()]
+        yield rec["source"], text, rec["template"], values, spans  # type: ignore[misc]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m nianbao.rules.claims measure [N_SYNTH] [SEED] [SERIES_PARSE.jsonl]``: per-phrasing precision, printed as JSON."""
+    import json
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] != "measure":
+        raise SystemExit("usage: python -m nianbao.rules.claims measure [N_SYNTH] [SEED] [SERIES_PARSE.jsonl]")
+    n = int(args[1]) if len(args) > 1 else 300
+    seed = int(args[2]) if len(args) > 2 else 4321
+    gold_dir = CLAIMS_PATH.parent / "gold"
+    series = Path(args[3]) if len(args) > 3 else None
+    result = {"tune": measure(gold_documents(gold_dir, "tune")),
+              "series_gold": measure(series_gold_documents()),
+              "series_unflagged": measure(parsed_documents(series)) if series else {},
+              "synthetic": measure(synthetic_documents(n, seed)),
+              "held_out": measure(gold_documents(gold_dir, "held_out"))}
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""``nianbao link``: a corpus pass over parse output that uses the same agency's other years as evidence.
+
+Records are grouped into series (``identity.series_key``: URL folder, else normalised org) on disk
+(``store.group``, DuckDB); the same report crawled twice gets ``duplicate_of``. For each pair of
+consecutive years every cross-year tie (``ties``) is checked:
+
+- all its fields unflagged and the tie broken: a ``crossyear.<tie>`` flag on both reports (soft: real
+  reports break ties often; the values are kept);
+- a flagged field on one side: the reading its flags offer (the chosen one or an alternative) that
+  satisfies the tie settles it, but only when exactly one reading does and the same tie holds,
+  unflagged, in every other column of that pair (the pair shows it keeps its ties). The settled field
+  leaves ``flags``; ``resolutions`` names the tie, the other report's ``doc_id`` and fields; its
+  confidence is the tie's hold rate in this pass ((held + 1) / (checked + 2)).
+
+A value that nothing doubted is never changed. Records are written in input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nianbao.series.identity import content_signature, series_key
+from nianbao.series.store import Grouping, group
+from nianbao.series.ties import SETTLING, TIES, TieCheck, checks
+
+
+@dataclass
+class LinkSummary:
+    """What a pass found: series, pairs, per tie the columns checked and held, settlements, breaks."""
+
+    records: int = 0
+    series: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # key -> [(year, source)]
+    pairs: int = 0
+    duplicates: int = 0
+    clashes: list[tuple[str, int]] = field(default_factory=list)
+    checked: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    settled: Counter[str] = field(default_factory=Counter)
+    breaks: list[dict[str, Any]] = field(default_factory=list)
+
+    def hold_rate(self, tie: str) -> float | None:
+        """Share of unflagged tie columns that held (None: none checked)."""
+        return self.held[tie] / self.checked[tie] if self.checked[tie] else None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON view (series listed with their years and sources)."""
+        return {"records": self.records, "series": {k: v for k, v in self.series.items()}, "pairs": self.pairs,
+                "duplicates": self.duplicates, "clashes": self.clashes,
+                "ties": {t: {"checked": self.checked[t], "held": self.held[t], "hold_rate": self.hold_rate(t),
+                             "settled": self.settled[t]} for t in TIES},
+                "breaks": self.breaks}
+
+
+def _values(rec: dict[str, Any]) -> dict[str, Any]:
+    return {f: v.get("value") for f, v in (rec.get("fields") or {}).items()}
+
+
+def _flagged(rec: dict[str, Any]) -> set[str]:
+    """Fields a flag doubts (a crossyear.* flag of this pass questions a tie, not the reading)."""
+    return {f for fl in rec.get("flags") or [] if not str(fl.get("code", "")).startswith("crossyear.")
+            for f in fl.get("fields") or []}
+
+
+def _row_of(fid: str) -> str:
+    return fid.rsplit(".", 1)[0]
+
+
+def _readings(rec: dict[str, Any], row: list[str]) -> list[dict[str, Any]]:
+    """The row's readings its flags offer: the chosen one and each alternative (projected on the row)."""
+    vals = _values(rec)
+    current = {f: vals.get(f) for f in row}
+    out = [current]
+    for fl in rec.get("flags") or []:
+        if not set(fl.get("fields") or []) & set(row):
+            continue
+        for alt in fl.get("alternatives") or []:
+            r = dict(current)
+            r.update({f: v for f, v in alt.items() if f in r})
+            if r not in out:
+                out.append(r)
+    return out
+
+
+def _try_settle(a: dict[str, Any], b: dict[str, Any], cols: list[TieCheck], c: TieCheck,
+                summary: LinkSummary) -> bool:
+    """Settle the flagged side of tie column ``c`` between earlier ``a`` and later ``b``; True if settled."""
+    if c.tie not in SETTLING:
+        return False
+    fa, fb = _flagged(a), _flagged(b)
+    side_a = [f for f in c.earlier if f in fa]
+    side_b = [f for f in c.later if f in fb]
+    if bool(side_a) == bool(side_b):
+        return False  # both sides doubted (or neither): nothing to lean on
+    rec, doubted, other = (a, side_a, b) if side_a else (b, side_b, a)
+    rows = {_row_of(f) for f in doubted}
+    row = sorted(f for f in (rec.get("fields") or {}) if _row_of(f) in rows)
+    # the other columns of this tie in this pair must hold, unflagged, and there must be at least one
+    others = [o for o in cols if o.tie == c.tie and o is not c
+              and not {_row_of(f) for f in (o.earlier if rec is a else o.later)} & rows]
+    seen = 0
+    for o in others:
+        if set(o.earlier) & fa or set(o.later) & fb:
+            return False
+        h = o.holds(_values(a), _values(b))
+        if h is False:
+            return False
+        seen += h is True
+    doubted_row = {f for f in row if f in (fa if rec is a else fb)}
+    mine = [o for o in cols if o.tie == c.tie and {_row_of(f) for f in (o.earlier if rec is a else o.later)} & rows]
+    if not seen and len(mine) < 2:
+        return False  # no column outside the doubted row shows the pair keeps this tie, nor do several inside
+    fits = []
+    for reading in _readings(rec, row):
+        if any(reading[f] != _values(rec).get(f) for f in row if f not in doubted_row):
+            continue  # a reading that moves an undoubted value is not taken
+        va, vb = (dict(_values(a), **reading), _values(b)) if rec is a else (_values(a), dict(_values(b), **reading))
+        if all(o.holds(va, vb) is True for o in mine):
+            fits.append(reading)
+    if len(fits) != 1:
+        return False
+    _apply(rec, fits[0], doubted_row, c, other)
+    summary.settled[c.tie] += 1
+    return True
+
+
+def _apply(rec: dict[str, Any], reading: dict[str, Any], doubted: set[str], c: TieCheck,
+           other: dict[str, Any]) -> None:
+    codes: dict[str, str] = {}
+    for fl in rec.get("flags") or []:
+        for f in fl.get("fields") or []:
+            codes.setdefault(f, fl.get("code"))
+    other_fields = list(c.later if other is not rec and c.earlier[0] in rec.get("fields", {}) else c.earlier)
+    res = rec.setdefault("resolutions", [])
+    for f in sorted(doubted):
+        item = rec["fields"][f]
+        res.append({"field": f, "previous": item.get("value"), "value": reading[f], "code": codes.get(f),
+                    "evidence": {"kind": "crossyear", "tie": c.tie, "doc_id": other.get("doc_id"),
+                                 "fields": other_fields}})
+        item["value"] = reading[f]
+    kept = []
+    for fl in rec.get("flags") or []:
+        rest = [f for f in fl.get("fields") or [] if f not in doubted]
+        if rest:
+            if len(rest) < len(fl.get("fields") or []):
+                fl = dict(fl, fields=rest)
+                alts = [{k: v for k, v in a.items() if k not in doubted} for a in fl.get("alternatives") or []]
+                fl["alternatives"] = [x for x in alts if x] or None
+                if fl["alternatives"] is None:
+                    del fl["alternatives"]
+            kept.append(fl)
+    rec["flags"] = kept
+
+
+def _flag_break(a: dict[str, Any], b: dict[str, Any], c: TieCheck, summary: LinkSummary) -> None:
+    va, vb = _values(a), _values(b)
+    for rec, mine, other, other_fields in ((a, c.earlier, b, c.later), (b, c.later, a, c.earlier)):
+        rec.setdefault("flags", []).append({
+            "code": f"crossyear.{c.tie}", "fields": list(mine),
+            "message": f"the {c.tie} tie with report {other.get('doc_id', '')[:12]} ({list(other_fields)}) does not "
+                       f"hold: {[va.get(f) for f in c.earlier]} then {[vb.get(f) for f in c.later]}; values kept"})
+    summary.breaks.append({"tie": c.tie, "column": c.column, "earlier": a.get("doc_id"), "later": b.get("doc_id")})
+
+
+def link(records: list[dict[str, Any]], workdir: Path | None = None) -> LinkSummary:
+    """Link a corpus of parse records in place (input order kept); returns what was found."""
+    summary = LinkSummary(records=len(records))
+    ok = [i for i, r in enumerate(records) if r.get("status") == "ok"]
+    keys = [series_key(records[i]) for i in ok]
+    years = [(records[i].get("meta") or {}).get("year") for i in ok]
+    sigs = [_content_hash(records[i]) for i in ok]
+    g: Grouping = group(ok, keys, years, [str(records[i].get("doc_id") or i) for i in ok], sigs, workdir)
+    for i, first in g.duplicates.items():
+        records[i]["duplicate_of"] = records[first].get("doc_id") or records[first].get("source")
+    summary.duplicates = len(g.duplicates)
+    summary.clashes = g.clashes
+    summary.series = {k: [(y, records[i].get("source", "")) for y, i in v] for k, v in g.series.items()}
+    summary.pairs = len(g.pairs)
+    for ia, ib in g.pairs:
+        link_pair(records[ia], records[ib], summary)
+    for r in records:
+        set_settled_confidence(r, summary)
+    return summary
+
+
+def link_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bool:
+    """Check, settle and flag every tie of one consecutive pair (earlier ``a``, later ``b``), in place;
+    True when either record changed."""
+    changed = False
+    cols = list(checks(a.get("template", "none"), b.get("template", "none")))
+    for c in cols:  # settle first, then count and flag what is left
+        changed |= _try_settle(a, b, cols, c, summary)
+    fa, fb = _flagged(a), _flagged(b)
+    for c in cols:
+        if set(c.earlier) & fa or set(c.later) & fb:
+            continue
+        h = c.holds(_values(a), _values(b))
+        if h is None:
+            continue
+        summary.checked[c.tie] += 1
+        summary.held[c.tie] += h
+        if not h:
+            _flag_break(a, b, c, summary)
+            changed = True
+    return changed
+
+
+def set_settled_confidence(rec: dict[str, Any], summary: LinkSummary) -> None:
+    """A value settled by a tie gets the tie's hold rate in this pass ((held + 1) / (checked + 2))."""
+    for res in rec.get("resolutions") or []:
+        ev = res.get("evidence") or {}
+        if ev.get("kind") == "crossyear" and res.get("field") in (rec.get("fields") or {}):
+            t = ev.get("tie")
+            rec["fields"][res["field"]]["confidence"] = round((summary.held[t] + 1) / (summary.checked[t] + 2), 6)
+
+
+def link_file(inp: Path, output: Path, workdir: Path | None = None, batch: int = 50_000) -> LinkSummary:
+    """``link`` for a corpus larger than memory: keys to DuckDB on disk, one series in memory at a time,
+    changed records kept on disk, then the input streamed to ``output`` in order."""
+    from nianbao.series.store import DiskStore
+
+    summary = LinkSummary()
+    store = DiskStore(workdir)
+    try:
+        cols: dict[str, list] = {k: [] for k in ("idx", "off", "key", "year", "doc_id", "content", "source")}
+        off = 0
+        with inp.open("rb") as fh:
+            for idx, line in enumerate(fh):
+                summary.records += 1
+                try:
+                    rec = json.loads(line) if line.strip() else {}
+                except ValueError:  # a broken line is passed through untouched, never linked
+                    rec = {}
+                if not isinstance(rec, dict):
+                    rec = {}
+                if rec.get("status") == "ok":
+                    for k, v in (("idx", idx), ("off", off), ("key", series_key(rec)),
+                                 ("year", (rec.get("meta") or {}).get("year")), ("doc_id", str(rec.get("doc_id") or idx)),
+                                 ("content", _content_hash(rec)), ("source", rec.get("source", ""))):
+                        cols[k].append(v)
+                off += len(line)
+                if len(cols["idx"]) >= batch:
+                    store.add(cols)
+                    cols = {k: [] for k in cols}
+        store.add(cols)
+        store.finish()
+        summary.clashes = store.clashes()
+        with inp.open("rb") as fh:
+            def read_at(o: int) -> dict[str, Any]:
+                fh.seek(o)
+                return json.loads(fh.readline())
+
+            dups = store.duplicates()
+            summary.duplicates = len(dups)
+            pending: list[tuple[int, str]] = []
+            for i, o, first in dups:
+                r = read_at(o)
+                r["duplicate_of"] = first
+                pending.append((i, json.dumps(r, ensure_ascii=False)))
+            for key, chain in store.series():
+                summary.series[key] = [(y, s) for y, _, _, s, _ in chain]
+                recs = {i: read_at(o) for _, i, o, _, _ in chain}
+                touched: set[int] = set()
+                for (y1, i1, _, _, one1), (y2, i2, _, _, one2) in zip(chain, chain[1:], strict=False):
+                    if y2 == y1 + 1 and one1 and one2:
+                        summary.pairs += 1
+                        if link_pair(recs[i1], recs[i2], summary):
+                            touched |= {i1, i2}
+                pending += [(i, json.dumps(recs[i], ensure_ascii=False)) for i in sorted(touched)]
+                if len(pending) >= batch:
+                    store.put_changed(pending)
+                    pending = []
+            store.put_changed(pending)
+            fh.seek(0)
+            changed = store.changed()
+            nxt = next(changed, None)
+            with output.open("w", encoding="utf-8") as out:
+                for idx, line in enumerate(fh):
+                    if nxt is not None and nxt[0] == idx:
+                        rec = json.loads(nxt[1])
+                        set_settled_confidence(rec, summary)
+                        out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                        nxt = next(changed, None)
+                    else:
+                        text = line.decode("utf-8").rstrip("\r\n")
+                        if text.strip():
+                            out.write(text + "\n")
+    finally:
+        store.close()
+    return summary
+
+
+def _content_hash(rec: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(content_signature(rec), ensure_ascii=False, sort_keys=True,
+                                   default=str).encode()).hexdigest()
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Parse records from a JSONL file (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> None:
+    """Write records as JSONL (UTF-8, one per line)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def link_cli(inp: Path, output: Path, summary_json: Path | None = None, quiet: bool = False) -> LinkSummary:
+    """``nianbao link IN.jsonl -o OUT.jsonl``: link, write, print the series and ties found."""
+    summary = link_file(inp, output, workdir=output.parent)
+    if summary_json:
+        summary_json.write_text(json.dumps(summary.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if not quiet:
+        print(f"{summary.records} records, {len(summary.series)} series, {summary.pairs} consecutive-year pairs, "
+              f"{summary.duplicates} duplicates")
+        for k, v in sorted(summary.series.items()):
+            if len(v) > 1:
+                print(f"  {k}: {', '.join(str(y) for y, _ in v)}")
+        for t in TIES:
+            rate = summary.hold_rate(t)
+            print(f"  tie {t}: {summary.checked[t]} columns checked, {summary.held[t]} held"
+                  f"{f' ({rate:.2f})' if rate is not None else ''}, {summary.settled[t]} settled")
+    return summary

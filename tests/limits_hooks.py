@@ -1,0 +1,45 @@
+"""Test-only worker setups for tests/test_batch_limits.py: make chosen inputs stall, hog memory or crash.
+
+Each is passed to ``LocalEngine(worker_setup=partial(hook, pattern=...))`` and runs in every spawned worker
+(pickled by reference: the worker finds this module on the sys.path it inherits). They wrap ``Pipeline.finish``
+for the documents whose ``source`` contains ``pattern``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from nianbao.pipeline import Pipeline
+
+
+def _wrap(pipe: Pipeline, pattern: str, act) -> None:  # noqa: ANN001
+    finish = pipe.finish
+
+    def hooked(doc):  # noqa: ANN001, ANN202
+        if pattern in doc.source:
+            act()
+        return finish(doc)
+
+    pipe.finish = hooked
+
+
+def stall(pipe: Pipeline, pattern: str) -> None:
+    """Documents matching ``pattern`` never finish (sleep for an hour)."""
+    _wrap(pipe, pattern, lambda: time.sleep(3600))
+
+
+def hog(pipe: Pipeline, pattern: str, mb: int) -> None:
+    """Documents matching ``pattern`` take ``mb`` MB of resident memory, then wait."""
+    held = []
+
+    def act() -> None:
+        held.append(b"\x01" * (mb * 2**20))  # written, so resident
+        time.sleep(3600)
+
+    _wrap(pipe, pattern, act)
+
+
+def crash(pipe: Pipeline, pattern: str) -> None:
+    """Documents matching ``pattern`` kill their worker."""
+    _wrap(pipe, pattern, lambda: os._exit(3))

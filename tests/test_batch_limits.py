@@ -1,0 +1,212 @@
+"""Bounded cost per document: time and memory limits, worker replacement, no orphan workers, the slow-document bar.
+
+A document is made slow, hungry or fatal deterministically by a test-only worker setup (tests/limits_hooks.py)
+that matches its source; every other document must still be parsed and written in input order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import psutil
+import pytest
+from limits_hooks import crash, hog, stall
+from test_batch import NIANBAO, REPO, _corpus
+
+from nianbao.batch.cli import SlowColumn, slow_note
+from nianbao.batch.engine import LocalEngine
+from nianbao.batch.workers import DocumentLimitError
+from nianbao.inputs import iter_inputs
+from nianbao.pipeline import PipelineConfig
+
+RULES = PipelineConfig(use_model=False)
+
+
+def _reference(src: Path) -> list[dict]:
+    return list(LocalEngine(RULES, workers=1, doc_timeout=0, max_worker_mb=0).run(iter_inputs([src])))
+
+
+def _check_only(records: list[dict], reference: list[dict], bad: str, code: str) -> dict:
+    """Same records as the reference, in the same order, except the one for ``bad``, which is returned."""
+    assert [r["source"] for r in records] == [r["source"] for r in reference]
+    hit = None
+    for got, want in zip(records, reference, strict=True):
+        if got["source"].endswith(bad):
+            hit = got
+            assert got["status"] == "error" and got["error"]["code"] == code and got["error"]["stage"] == "worker"
+        else:
+            assert got == want
+    assert hit is not None
+    return hit
+
+
+def test_slow_document_times_out_and_its_batch_and_neighbours_are_parsed(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 12)
+    eng = LocalEngine(RULES, workers=2, batch_size=3, doc_timeout=2, max_worker_mb=0,
+                      worker_setup=partial(stall, pattern="#d3"))
+    recs = list(eng.run(iter_inputs([src])))
+    hit = _check_only(recs, _reference(src), "#d3", "E_TIMEOUT")
+    assert "2s limit" in hit["error"]["message"] and "stopped after 2." in hit["error"]["message"]
+    assert eng.pool is not None and eng.pool.started_workers >= 4  # two replacements: the batch's, then d3's own
+
+
+def test_one_worker_with_a_limit_parses_in_a_subprocess(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 5)
+    eng = LocalEngine(RULES, workers=1, batch_size=1, doc_timeout=2, max_worker_mb=0,
+                      worker_setup=partial(stall, pattern="#d1"))
+    assert not eng.in_process
+    recs = list(eng.run(iter_inputs([src])))
+    _check_only(recs, _reference(src), "#d1", "E_TIMEOUT")
+
+
+def test_no_limit_and_one_worker_stays_in_process(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 3)
+    pids: list[int] = []
+    eng = LocalEngine(RULES, workers=1, doc_timeout=0, max_worker_mb=0, worker_setup=lambda _pipe: pids.append(os.getpid()))
+    assert eng.in_process
+    assert len(list(eng.run(iter_inputs([src])))) == 3
+    assert pids == [os.getpid()]
+
+
+def test_worker_over_memory_limit_gives_e_memory(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 8)
+    eng = LocalEngine(RULES, workers=2, batch_size=3, doc_timeout=0, max_worker_mb=250,
+                      worker_setup=partial(hog, pattern="#d2", mb=400))
+    hit = _check_only(list(eng.run(iter_inputs([src]))), _reference(src), "#d2", "E_MEMORY")
+    assert "250 MB limit" in hit["error"]["message"]
+
+
+def test_crashing_document_is_retried_alone_then_recorded(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 8)
+    eng = LocalEngine(RULES, workers=2, batch_size=4, worker_setup=partial(crash, pattern="#d4"))
+    hit = _check_only(list(eng.run(iter_inputs([src]))), _reference(src), "#d4", "E_WORKER_CRASH")
+    assert "exit code 3" in hit["error"]["message"]
+
+
+def test_fail_fast_stops_at_a_timeout(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 4)
+    eng = LocalEngine(RULES.model_copy(update={"fail_fast": True}), workers=1, batch_size=1, doc_timeout=1,
+                      worker_setup=partial(stall, pattern="#d1"))
+    with pytest.raises(DocumentLimitError, match="#d1"):
+        list(eng.run(iter_inputs([src])))
+
+
+def test_in_flight_names_the_slow_document(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 4)
+    eng = LocalEngine(RULES, workers=1, batch_size=1, doc_timeout=3, worker_setup=partial(stall, pattern="#d2"))
+    seen: list[tuple[str, float]] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.extend(eng.in_flight())
+            time.sleep(0.05)
+
+    t = threading.Thread(target=watch)
+    t.start()
+    try:
+        recs = list(eng.run(iter_inputs([src])))
+    finally:
+        done.set()
+        t.join()
+    assert recs[2]["error"]["code"] == "E_TIMEOUT"
+    assert max(s for src_, s in seen if src_.endswith("#d2")) >= 2.0
+    assert all(s < 2.0 for src_, s in seen if not src_.endswith("#d2"))
+    assert eng.in_flight() == []
+
+
+def test_slow_note_names_the_longest_running_document() -> None:
+    assert slow_note([]) == ""
+    assert slow_note([("a.txt", 3.0)]) == ""
+    assert slow_note([("in.jsonl#d7", 12.4), ("b.txt", 6.0)]) == "slow: in.jsonl#d7 12s (+1)"
+    column = SlowColumn(lambda: [("in.jsonl#d7", 7.2)])
+    assert column.render(None).plain == "slow: in.jsonl#d7 7s"  # type: ignore[arg-type]
+    assert SlowColumn(None).render(None).plain == ""  # type: ignore[arg-type]
+
+
+def test_cli_limit_options_and_error_record(tmp_path: Path) -> None:
+    src = _corpus(tmp_path / "in.jsonl", 4)
+    out = tmp_path / "o.jsonl"
+    r = subprocess.run([*NIANBAO, "parse", str(src), "-o", str(out), "--no-model", "--workers", "1",
+                        "--doc-timeout", "5", "--max-worker-mb", "1024", "--no-progress"],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["source"] for x in recs] == [x["source"] for x in _reference(src)]
+
+
+DRIVER = """
+import sys, threading, time
+from functools import partial
+from limits_hooks import stall
+from nianbao.batch.engine import LocalEngine
+from nianbao.inputs import iter_inputs
+from nianbao.pipeline import PipelineConfig
+eng = LocalEngine(PipelineConfig(use_model=False), workers=2, batch_size=1, doc_timeout=600,
+                  worker_setup=partial(stall, pattern="#d"))
+def tell_when_busy():
+    while not (len(f := eng.in_flight()) == 2 and min(s for _, s in f) > 0.5):
+        time.sleep(0.05)
+    print("busy", flush=True)
+threading.Thread(target=tell_when_busy, daemon=True).start()
+for rec in eng.run(iter_inputs([sys.argv[1]])):
+    pass
+"""
+
+
+def test_workers_die_with_a_sigkilled_parent(tmp_path: Path) -> None:
+    """Every document stalls, so the workers are busy (not waiting on their pipe) when the parent is killed."""
+    src = _corpus(tmp_path / "in.jsonl", 20)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(src)], cwd=REPO, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, text=True)
+    kids: list[psutil.Process] = []
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "busy\n"  # both workers inside a document
+        kids = psutil.Process(proc.pid).children(recursive=True)
+        assert len(kids) >= 2 and proc.poll() is None, "the workers must be running when the parent is killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 5
+        while time.time() < deadline and any(_alive(k) for k in kids):
+            time.sleep(0.1)
+        assert not [k.pid for k in kids if _alive(k)], "a worker outlived its SIGKILLed parent"
+    finally:
+        for k in kids:
+            if _alive(k):
+                k.kill()
+
+
+def _alive(p: psutil.Process) -> bool:
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+def test_ray_engine_times_out_a_slow_document(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    import ray
+
+    from nianbao.batch.ray_engine import RayEngine
+
+    src = _corpus(tmp_path / "in.jsonl", 8)
+    sys.path.insert(0, str(Path(__file__).parent))  # the hook module, for Ray's workers too
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)}})
+        eng = RayEngine(RULES, workers=2, batch_size=3, doc_timeout=2, max_worker_mb=0,
+                        worker_setup=partial(stall, pattern="#d4"))
+        recs = list(eng.run(iter_inputs([src])))
+    finally:
+        ray.shutdown()
+    _check_only(recs, _reference(src), "#d4", "E_TIMEOUT")
