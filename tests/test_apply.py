@@ -182,3 +182,22 @@ def test_settlements_after_the_parse_stand(parsed: tuple[Path, Path], tmp_path: 
     new = json.loads(_lines(dst)[0])
     assert new["fields"][f0]["value"] == 20 and new["fields"][f0]["confidence"] == 0.97
     assert [r["evidence"]["kind"] for r in new["resolutions"]] == ["crossyear", "review"]
+
+
+def test_warc_source_reread_by_record_id(tmp_path: Path) -> None:
+    """A WARC record's source is `<warc>#<WARC-Record-ID>`: re-read by that id, checked by sha256."""
+    pytest.importorskip("warcio")
+    from test_warc import _warc
+
+    ids = _warc(tmp_path / "crawl.warc.gz")
+    subprocess.run([NIANBAO, "parse", "crawl.warc.gz", "-o", "out.jsonl", "--no-model", "--workers", "1",
+                    "--no-progress"], cwd=tmp_path, check=True, capture_output=True)
+    recs = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    rec = next(r for r in recs if ids["report"] in r["source"] and r["status"] == "ok")
+    text = source_text(rec, tmp_path)
+    for item in rec["fields"].values():
+        a, b = item["span"]
+        if item["value"] is not None:
+            assert text[a:b].strip(), item
+    gbk = next(r for r in recs if ids["gbk"] in r["source"])
+    assert source_text(gbk, tmp_path)

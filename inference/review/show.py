@@ -33,8 +33,9 @@ def render(record: dict[str, Any], console: Console) -> None:
     if record.get("url"):
         console.print(f"  url: {record['url']}")
     if record.get("sections"):
-        console.print("  sections: " + "  ".join(f"{s['id']} {s['title']} [{s['start']}:{s['end']}]"
-                                                  for s in record["sections"]))
+        console.print("  sections:")
+        for s in record["sections"]:
+            console.print(f"    {s['id']} {s['title']} [{s['start']}:{s['end']}]")
     cells = cell_views(record)
     for lay in layouts(record):
         table = Table(title=TABLE_TITLES[lay.table], title_justify="left", show_lines=False)
