@@ -12,18 +12,20 @@ the calibrator's (2027), so no test report was seen in training or calibration. 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-from nianbao.labels.gold import STYLES
+from nianbao.labels.gold import STYLES, GoldDoc
 
 app = typer.Typer(add_completion=False)
 RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.0, 0.3.0), SURE_CUT tuning, calibration
 
 
-def write_testset(out: Path, per_style: int, seed: int) -> int:
-    """Generate ``per_style`` reports of every style; write ``gold/*.json`` and ``docs.jsonl``; return the count."""
+def _write(out: Path, per_style: int, seed: int, render: Callable[[GoldDoc], tuple[str, str]]) -> int:
+    """Generate ``per_style`` reports of every style, pass each through ``render`` (which may change its text
+    and gold in place and returns the JSONL key and the document), write ``gold/*.json`` and ``docs.jsonl``."""
     from nianbao.training.synth_corpus import generate_one
 
     if seed in RESERVED_SEEDS:
@@ -38,10 +40,16 @@ def write_testset(out: Path, per_style: int, seed: int) -> int:
             for i in range(per_style):
                 doc = generate_one(seed, i, style)
                 doc.used_for = []
+                key, body = render(doc)
                 doc.dump(gold_dir / f"{doc.name}.json")
-                fh.write(json.dumps({"id": doc.name, "text": doc.text}, ensure_ascii=False) + "\n")
+                fh.write(json.dumps({"id": doc.name, key: body}, ensure_ascii=False) + "\n")
                 n += 1
     return n
+
+
+def write_testset(out: Path, per_style: int, seed: int) -> int:
+    """Generate ``per_style`` reports of every style; write ``gold/*.json`` and ``docs.jsonl``; return the count."""
+    return _write(out, per_style, seed, lambda doc: ("text", doc.text))
 
 
 def write_html_testset(out: Path, per_style: int, seed: int) -> int:
@@ -51,30 +59,17 @@ def write_html_testset(out: Path, per_style: int, seed: int) -> int:
     import hashlib
     import random
 
-    from nianbao.training.synth_corpus import generate_one
     from nianbao.training.synth_html import word_page
 
-    if seed in RESERVED_SEEDS:
-        raise ValueError(f"seed {seed} is used for training or calibration; pick another")
-    gold_dir = out / "gold"
-    gold_dir.mkdir(parents=True, exist_ok=True)
-    for old in gold_dir.glob("*.json"):
-        old.unlink()
-    n = 0
-    with open(out / "docs.jsonl", "w", encoding="utf-8") as fh:
-        for style in STYLES:
-            for i in range(per_style):
-                doc = generate_one(seed, i, style)
-                page = word_page(doc.text, random.Random(doc.name))
-                doc.used_for = []
-                doc.text, doc.sha256 = page, hashlib.sha256(page.encode("utf-8")).hexdigest()
-                doc.spans, doc.sections = [], []
-                for f in doc.fields.values():
-                    f.span = (0, 0)
-                doc.dump(gold_dir / f"{doc.name}.json")
-                fh.write(json.dumps({"id": doc.name, "html": page}, ensure_ascii=False) + "\n")
-                n += 1
-    return n
+    def render(doc: GoldDoc) -> tuple[str, str]:
+        page = word_page(doc.text, random.Random(doc.name))
+        doc.text, doc.sha256 = page, hashlib.sha256(page.encode("utf-8")).hexdigest()
+        doc.spans, doc.sections = [], []
+        for f in doc.fields.values():
+            f.span = (0, 0)
+        return "html", page
+
+    return _write(out, per_style, seed, render)
 
 
 @app.command()

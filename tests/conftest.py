@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,15 @@ def spec_dir() -> Path:
     if not (SPEC / "fields.yaml").is_file():
         pytest.skip(f"spec not found at {SPEC} (set NIANBAO_SHARED)")
     return SPEC
+
+
+@pytest.fixture(scope="session")
+def parsed_examples(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The bundled examples copied to a folder and parsed from there rules-only (relative sources): the root and
+    the output JSONL (for the review, apply and queue tests)."""
+    root = tmp_path_factory.mktemp("examples-parsed")
+    shutil.copytree(REPO / "examples", root / "examples", ignore=shutil.ignore_patterns("gold"))
+    nianbao = str(Path(sys.executable).parent / "nianbao")
+    subprocess.run([nianbao, "parse", "examples", "-o", "out.jsonl", "--no-model", "--workers", "1", "--no-progress"],
+                   cwd=root, check=True, capture_output=True)
+    return root, root / "out.jsonl"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,13 +19,9 @@ NIANBAO = str(Path(sys.executable).parent / "nianbao")
 
 
 @pytest.fixture(scope="module")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The examples copied to a folder and parsed from there rules-only (relative sources)."""
-    root = tmp_path_factory.mktemp("queue")
-    shutil.copytree(REPO / "examples", root / "examples", ignore=shutil.ignore_patterns("gold"))
-    subprocess.run([NIANBAO, "parse", "examples", "-o", "out.jsonl", "--no-model", "--workers", "1", "--no-progress"],
-                   cwd=root, check=True, capture_output=True)
-    return root, root / "out.jsonl"
+def parsed(parsed_examples: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The examples parsed rules-only from a folder of their own (``conftest.parsed_examples``)."""
+    return parsed_examples
 
 
 def _answer(task: dict, picks: dict[str, str], typed: dict[str, str]) -> list[dict]:
