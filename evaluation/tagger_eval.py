@@ -19,7 +19,7 @@ from typing import Any
 from nianbao.document import Document
 from nianbao.labels.gold import GoldDoc
 from nianbao.labels.tags import ENTITY_TYPES, LABELS, SINGLE_CHAR_TYPES
-from nianbao.normalise.offsets import OffsetMap
+from nianbao.offsets import OffsetMap
 
 Normaliser = Callable[[str], tuple[str, OffsetMap]]
 Span = tuple[int, int, str]

@@ -182,7 +182,7 @@ def default_section_ends(starts: list[int], text_len: int) -> dict[int, int]:
 
 # ------------------------------------------------------------------ gold -> task
 def gold_result(gold: GoldDoc, text: str) -> list[dict]:
-    """The annotation result that says exactly what ``gold`` says (lossless; see ``export_to_gold``)."""
+    """The annotation result that says exactly what ``gold`` says (lossless; see ``studio_export.export_to_gold``)."""
     result = [template_choice(gold.template)]
     sections_at = {s.start: s for s in gold.sections}
     sec_starts = [s.start for s in gold.spans if s.tag == "SEC"]
@@ -382,18 +382,3 @@ def document_to_prediction(doc: Document, model_version: str | None = None) -> d
         "score": round(statistics.fmean(scores), 6) if scores else 0.0,
         "result": result,
     }
-
-
-# ------------------------------------------------------------------ export -> gold, gold -> examples
-def export_to_gold(export: list[dict]) -> list[GoldDoc]:
-    """Label Studio JSON export -> gold documents, offsets exactly as annotated (see ``studio_export``)."""
-    from nianbao.labels.studio_export import export_to_gold as convert
-
-    return convert(export)
-
-
-def gold_to_examples(golds, corpus_root=None):  # noqa: ANN001, ANN201 - see studio_export.gold_to_examples
-    """Gold documents -> a ``datasets.Dataset`` of character-level training examples."""
-    from nianbao.labels.studio_export import gold_to_examples as convert
-
-    return convert(golds, corpus_root)

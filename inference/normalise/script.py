@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap
+from nianbao.offsets import OffsetBuilder, OffsetMap
 
 GLOSS_QUORUM = 3
 

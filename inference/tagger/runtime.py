@@ -21,14 +21,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from nianbao.document import Document, ModelInfo
+from nianbao.errors import StageError
 from nianbao.labels.tags import LABELS
-from nianbao.pipeline import StageError
+from nianbao.resources import models_dir
 from nianbao.tagger.charmap import CharMap
 from nianbao.tagger.decode import decode
 from nianbao.tagger.windows import plan_windows, softmax, stitch
 
 if TYPE_CHECKING:
-    from nianbao.pipeline import PipelineConfig
+    from nianbao.config import PipelineConfig
 
 WEIGHTS_FILE = "model.safetensors"
 ONNX_FILE = "model.onnx"
@@ -70,11 +71,11 @@ class TaggerSpec(BaseModel):
 
 
 def default_model_dir() -> Path:
-    """The shipped model: ``$NIANBAO_MODEL_DIR`` or ``models/nianbao-tagger`` in the source tree."""
+    """The shipped model: ``$NIANBAO_MODEL_DIR`` or ``nianbao-tagger`` in the installed ``nianbao.models``."""
     env = os.environ.get("NIANBAO_MODEL_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return models_dir() / DEFAULT_MODEL_NAME
 
 
 def file_sha256(path: str | Path) -> str:
