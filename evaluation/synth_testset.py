@@ -17,6 +17,7 @@ from pathlib import Path
 import typer
 
 from nianbao.labels.gold import STYLES
+from nianbao.training.synth_corpus import generate_one
 
 app = typer.Typer(add_completion=False)
 RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.0, 0.3.0), SURE_CUT tuning, calibration
@@ -24,8 +25,6 @@ RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.
 
 def write_testset(out: Path, per_style: int, seed: int) -> int:
     """Generate ``per_style`` reports of every style; write ``gold/*.json`` and ``docs.jsonl``; return the count."""
-    from nianbao.training.synth_corpus import generate_one
-
     if seed in RESERVED_SEEDS:
         raise ValueError(f"seed {seed} is used for training or calibration; pick another")
     gold_dir = out / "gold"

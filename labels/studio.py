@@ -21,11 +21,13 @@ the template, never values.
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
+from nianbao import __version__
 from nianbao.labels.catalogue import META_KEYS, TEMPLATES
 from nianbao.labels.gold import GoldDoc
 from nianbao.labels.studio_values import format_unplaced_line, format_value
@@ -242,8 +244,6 @@ def gold_result(gold: GoldDoc, text: str) -> list[dict]:
 
 
 def _json(obj: Any) -> str:
-    import json
-
     return json.dumps(obj, ensure_ascii=False)
 
 
@@ -316,8 +316,6 @@ def document_task(
 # ------------------------------------------------------------------ document -> prediction
 def model_version_of(doc: Document) -> str:
     """The model version a prediction is labelled with (the rules-only reader has its own)."""
-    from nianbao import __version__
-
     if doc.model is None:
         return f"nianbao-{__version__}-rules"
     return f"{doc.model.name}-{doc.model.version}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sys
 import time
 from collections import Counter
@@ -13,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from nianbao.batch.engine import LocalEngine
+from nianbao.batch.ray_engine import RayEngine, is_uri, iter_uri_jsonl
 from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
@@ -25,8 +28,6 @@ INPUT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".jsonl.gz")
 
 def count_inputs(paths: list[str]) -> int:
     """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing."""
-    import gzip
-
     n = 0
     for p in map(Path, paths):
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
@@ -46,8 +47,6 @@ def count_inputs(paths: list[str]) -> int:
 
 
 def _inputs(paths: list[str], stats: InputStats, skip: set[str]) -> Iterator[InputItem]:
-    from nianbao.batch.ray_engine import is_uri, iter_uri_jsonl
-
     local = []
     for p in paths:
         if is_uri(p):
@@ -96,12 +95,8 @@ def parse(
         total = count_inputs([p for p in paths if "://" not in p]) - len(skip)
     items = _inputs(paths, stats, skip)
     if engine == "ray":
-        from nianbao.batch.ray_engine import RayEngine
-
         records = RayEngine(config, workers or 2, batch_size, ray_address).run(items)
     elif engine == "local":
-        from nianbao.batch.engine import LocalEngine
-
         records = LocalEngine(config, workers, batch_size).run(items)
     else:
         raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")

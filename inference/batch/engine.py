@@ -8,6 +8,7 @@ one in a fresh pool and, if they kill it again, written as error records.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -45,6 +46,7 @@ def default_workers() -> int:
 def _init_worker(config: PipelineConfig, threads: int) -> None:
     global _PIPELINE
     try:
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         torch.set_num_threads(threads)
@@ -60,8 +62,6 @@ def _process_chunk(items: list[InputItem]) -> list[dict[str, Any]]:
 
 def crash_record(item: InputItem, reason: str) -> dict[str, Any]:
     """The error record for a document whose worker process died while parsing it."""
-    import hashlib
-
     doc = Document(source=item.source, doc_id=hashlib.sha256(item.data).hexdigest() if item.data else "")
     return doc.fail("E_WORKER_CRASH", "worker", f"the worker process died while parsing this document ({reason}); "
                     "it was retried alone and failed again").to_record()

@@ -29,6 +29,7 @@ def is_uri(path: str) -> bool:
 
 def iter_uri_jsonl(uri: str) -> Iterator[InputItem]:
     """Stream ``{"id", "text"|"html"}`` lines from a JSONL (or .jsonl.gz) file at a pyarrow.fs URI."""
+    # local: pyarrow loads only for Parquet and remote URIs
     from pyarrow import fs
 
     filesystem, path = fs.FileSystem.from_uri(uri)
@@ -52,6 +53,7 @@ class ParseActor:
     """A Ray actor: loads the pipeline (and model) once, parses batches of inputs."""
 
     def __init__(self, config: PipelineConfig) -> None:
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         torch.set_num_threads(1)
@@ -90,6 +92,7 @@ class RayEngine:
         self.address = address
 
     def _init(self) -> None:
+        # local: ray costs seconds at start-up; only the Ray engine needs it
         import ray
 
         if not ray.is_initialized():
@@ -103,6 +106,7 @@ class RayEngine:
 
     def run(self, items: Iterable[InputItem]) -> Iterator[dict[str, Any]]:
         """Output records in input order, one per input."""
+        # local: ray costs seconds at start-up; only the Ray engine needs it
         import ray
 
         self._init()

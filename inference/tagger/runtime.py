@@ -105,7 +105,10 @@ def check_weights(folder: str | Path) -> Path:
 
 def load_torch_model(folder: str | Path, for_training: bool = False):  # noqa: ANN201 - a transformers model
     """The token-classification model of ``folder``: config from JSON, weights from safetensors, eager attention."""
+    # local: safetensors.torch imports torch (seconds at start-up)
     from safetensors.torch import load_file
+
+    # local: transformers costs seconds at start-up
     from transformers import AutoConfig, AutoModelForTokenClassification
 
     weights = check_weights(folder)
@@ -145,6 +148,7 @@ class TorchBackend:
 
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Logits for a padded batch."""
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         with torch.inference_mode():
@@ -158,6 +162,7 @@ class OnnxBackend:
     name = "onnx"
 
     def __init__(self, path: str | Path, threads: int = 0) -> None:
+        # local: onnxruntime loads only for the ONNX runtime
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
