@@ -60,7 +60,7 @@ from nianbao.batch.engine import LocalEngine, chunked
 from nianbao.batch.ray_engine import RayEngine
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
-from nianbao.tagger.runtime import onnx_verified, pack
+from nianbao.tagger.runtime import default_model_dir, onnx_verified, pack
 from nianbao.tagger.windows import plan_windows
 from nianbao.training.synth_corpus import generate_one
 
@@ -482,7 +482,7 @@ def targets_of(runs: dict[str, Any], ratios: dict[str, float]) -> dict[str, bool
 def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          seed: int = typer.Option(7, help="Generator seed."),
          workers: int = typer.Option(2, help="Worker processes / Ray actors (and bare-model processes)."),
-         model: Path = typer.Option(Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"),
+         model: Path = typer.Option(default_model_dir()),
          rss_n: int = typer.Option(0, help="Also run `nianbao parse` with the model on rss_n/10 and rss_n reports: "
                                    "peak RSS, reports/s."),
          skip_ray: bool = typer.Option(False, help="Leave out the Ray engine."),

@@ -83,7 +83,6 @@ def split_inputs(paths: list[Path]) -> tuple[list[Path], list[str]]:
 
 
 def _pipeline(no_model: bool, model: Path | None):  # noqa: ANN202 - nianbao.pipeline.Pipeline
-
     return Pipeline(PipelineConfig(use_model=not no_model, model_dir=model))
 
 
@@ -272,8 +271,6 @@ def serve(
     """Run the ML backend Label Studio calls for predictions (/health, /setup, /predict)."""
     # local: start-up: labels.ml_backend imports FastAPI
     from nianbao.labels.ml_backend import Limits, PipelinePredictor
-
-    # local: start-up: labels.ml_backend imports FastAPI
     from nianbao.labels.ml_backend import serve as run
 
     try:

@@ -37,8 +37,6 @@ def fit(
     """Train the tagger from a config; writes the model folder, its scores and its card."""
     # local: start-up: training.train imports transformers
     from nianbao.training.train import fit as run_fit
-
-    # local: start-up: training.train imports transformers
     from nianbao.training.train import load_config
 
     cfg = load_config(config, {"data": data, "out": out, "base_model": base_model, "seed": seed,
@@ -102,8 +100,6 @@ def finalize(
     """Re-export ONNX, re-time torch vs ONNX and rewrite the card of a trained folder."""
     # local: start-up: training.train imports transformers
     from nianbao.training.train import finalize as run_finalize
-
-    # local: start-up: training.train imports transformers
     from nianbao.training.train import load_config
 
     result = json.loads((model_dir / "training_metrics.json").read_text(encoding="utf-8"))

@@ -77,8 +77,6 @@ class ParquetWriter:
     def __init__(self, path: Path, row_group: int = 1000) -> None:
         # local: pyarrow loads only for Parquet and remote URIs
         import pyarrow as pa
-
-        # local: pyarrow loads only for Parquet and remote URIs
         import pyarrow.parquet as pq
 
         self._pa = pa

@@ -73,7 +73,6 @@ def strip_pinyin(text: str) -> tuple[str, OffsetMap | None]:
 
 @cache
 def _opencc():  # noqa: ANN202 - opencc.OpenCC
-
     return opencc.OpenCC("t2s")
 
 
@@ -165,7 +164,6 @@ def _convert_line(t2s: _T2S, line: str) -> str:
 
 @cache
 def _opencc_s2t():  # noqa: ANN202 - opencc.OpenCC
-
     return opencc.OpenCC("s2t")
 
 

@@ -65,10 +65,8 @@ class Verification:
 
 def export_onnx(folder: str | Path, optimize: bool = True, texts: Sequence[str] = ()) -> Verification:
     """Export ``folder``'s model to ``model.onnx``, verify it (on ``texts`` and random ids), write the verdict."""
-    # local: onnxruntime loads only for the ONNX runtime
+    # local: onnxruntime loads only for the ONNX runtime; torch costs seconds at start-up; only the model path needs it
     import onnxruntime
-
-    # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     folder = Path(folder)

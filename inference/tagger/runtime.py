@@ -105,10 +105,8 @@ def check_weights(folder: str | Path) -> Path:
 
 def load_torch_model(folder: str | Path, for_training: bool = False):  # noqa: ANN201 - a transformers model
     """The token-classification model of ``folder``: config from JSON, weights from safetensors, eager attention."""
-    # local: safetensors.torch imports torch (seconds at start-up)
+    # local: safetensors.torch imports torch (seconds at start-up); transformers costs seconds at start-up
     from safetensors.torch import load_file
-
-    # local: transformers costs seconds at start-up
     from transformers import AutoConfig, AutoModelForTokenClassification
 
     weights = check_weights(folder)
