@@ -6,7 +6,7 @@ STAMP     := $(VENV)/.installed
 LS_VENV   ?= .venv-ls
 OUT       ?= out/examples.jsonl
 
-.PHONY: run test lint install bench report ls-venv clean
+.PHONY: run test lint lint-imports wheel-check install bench report ls-venv clean
 VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
 $(STAMP): pyproject.toml
@@ -29,7 +29,27 @@ run: $(STAMP)
 ## The whole test suite (CI runs this through .ci/run).
 test: $(STAMP) ls-venv
 	$(BIN)/ruff check .
+	$(MAKE) lint-imports
 	$(BIN)/pytest -q
+	$(MAKE) wheel-check
+
+## The import contract (pyproject.toml [tool.importlinter]) on the package laid out as the wheel lays it out.
+lint-imports: $(STAMP)
+	$(BIN)/python tests/import_tree.py build/import-tree
+	PYTHONPATH=build/import-tree $(BIN)/lint-imports --no-cache
+
+## Build the wheel, install it into a fresh venv (torch from the local CPU wheel), parse the seeds with
+## the model shipped inside it and compare the records to the editable install's.
+WHEEL_DIR  ?= build/wheel
+WHEEL_VENV ?= build/wheel-venv
+wheel-check: $(STAMP)
+	rm -rf $(WHEEL_DIR) $(WHEEL_VENV)
+	$(BIN)/pip wheel -q --no-deps -w $(WHEEL_DIR) .
+	$(PY) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q --upgrade pip
+	$(WHEEL_VENV)/bin/pip install -q torch==2.13.0
+	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/nianbao-$(VERSION)-py3-none-any.whl
+	$(BIN)/python tests/wheel_check.py $(WHEEL_VENV) $(VENV) ../shared/corpus/seeds
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import cProfile
 import json
+import multiprocessing as mp
 import os
 import platform
 import pstats
+import queue
 import subprocess
 import sys
 import tempfile
@@ -47,13 +49,20 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import psutil
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from nianbao import __version__
+from nianbao.batch.engine import LocalEngine, chunked
+from nianbao.batch.ray_engine import RayEngine
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.tagger.runtime import default_model_dir, onnx_verified, pack
+from nianbao.tagger.windows import plan_windows
+from nianbao.training.synth_corpus import generate_one
 
 console = Console()
 app = typer.Typer(add_completion=False)
@@ -64,8 +73,6 @@ TARGET_RATIO = 0.8
 
 def make_corpus(n: int, seed: int, path: Path, min_chars: int = 3000, max_chars: int = 20000) -> dict[str, Any]:
     """Write ``n`` generated reports (mixed styles) with real-report lengths as JSONL; return length stats."""
-    from nianbao.training.synth_corpus import generate_one
-
     lengths: list[int] = []
     with open(path, "w", encoding="utf-8") as fh:
         k = 0
@@ -119,12 +126,6 @@ def plan_batches(corpus: Path, model_dir: Path, batch_size: int) -> dict[str, An
     longest first, ``tagger.window_batch`` per pass, ``pack``). Arrays are stored narrow (int32 ids, int8
     mask) and widened back to int64 by the worker before timing starts.
     """
-    import numpy as np
-
-    from nianbao.batch.engine import chunked
-    from nianbao.tagger.runtime import pack
-    from nianbao.tagger.windows import plan_windows
-
     pipe = Pipeline(PipelineConfig(model_dir=model_dir, runtime="onnx" if _has_onnx(model_dir) else "torch",
                                    threads=1))  # as a LocalEngine worker (nianbao.batch.engine._init_worker)
     tagger = pipe.tagger
@@ -150,8 +151,6 @@ def plan_batches(corpus: Path, model_dir: Path, batch_size: int) -> dict[str, An
 
 
 def _has_onnx(model_dir: Path) -> bool:
-    from nianbao.tagger.runtime import onnx_verified
-
     return onnx_verified(model_dir)[0]
 
 
@@ -176,7 +175,7 @@ def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: i
                  results: Any) -> None:
     """One bare-model process: set up like a ``LocalEngine`` worker, load, warm up, wait, run its share."""
     try:
-        import numpy as np
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         torch.set_num_threads(threads)  # as nianbao.batch.engine._init_worker
@@ -214,11 +213,6 @@ def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int
                  tmp: Path, timeout: float = 3600.0) -> dict[str, Any]:
     """The ceiling: the plan's batches through the network only, in ``procs`` spawned processes of
     ``threads`` threads each (torch and ONNX Runtime intra-op)."""
-    import multiprocessing as mp
-    import queue
-
-    import numpy as np
-
     ctx = mp.get_context("spawn")
     batches = plan["batches"]
     shares = split_shares(batches, procs)
@@ -273,14 +267,11 @@ def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int
 def end_to_end(corpus: Path, config: PipelineConfig, engine: str, workers: int) -> dict[str, Any]:
     """Parse the corpus with an engine, consuming records as the CLI does; time it."""
     if engine == "ray":
+        # local: ray costs seconds at start-up; only the Ray engine needs it
         import ray
-
-        from nianbao.batch.ray_engine import RayEngine
 
         runner = RayEngine(config, workers=workers)
     else:
-        from nianbao.batch.engine import LocalEngine
-
         runner = LocalEngine(config, workers=workers)
     chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8"))
     t0 = time.perf_counter()
@@ -306,8 +297,6 @@ def end_to_end(corpus: Path, config: PipelineConfig, engine: str, workers: int) 
 def peak_rss(cmd: list[str]) -> dict[str, Any]:
     """Run a command; its wall seconds, exit code and peak resident memory (MiB) of its whole process tree
     (sampled every 50 ms)."""
-    import psutil
-
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -365,6 +354,7 @@ def ort_intra_op_threads(tagger: Any) -> int | None:
 def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
                    profile_rules: bool = True) -> dict[str, Any]:
     """Seconds per stage on the first ``n`` reports, in-process on one core; cProfile hot spots of the rules."""
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     items = list(islice(iter_inputs([corpus]), n))
@@ -492,7 +482,7 @@ def targets_of(runs: dict[str, Any], ratios: dict[str, float]) -> dict[str, bool
 def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          seed: int = typer.Option(7, help="Generator seed."),
          workers: int = typer.Option(2, help="Worker processes / Ray actors (and bare-model processes)."),
-         model: Path = typer.Option(Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"),
+         model: Path = typer.Option(default_model_dir()),
          rss_n: int = typer.Option(0, help="Also run `nianbao parse` with the model on rss_n/10 and rss_n reports: "
                                    "peak RSS, reports/s."),
          skip_ray: bool = typer.Option(False, help="Leave out the Ray engine."),

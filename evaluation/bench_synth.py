@@ -19,14 +19,14 @@ import sys
 import time
 from typing import Any
 
+from nianbao.training.synth_content import Traits, make_content
+from nianbao.training.synth_corpus import gc_paused, iter_docs
+
 BUDGET_S_PER_10K = 120.0
 
 
 def time_content(n: int, seed: int) -> float:
     """Seconds to draw the content (agency, numbers, prose) of ``n`` reports, nothing rendered."""
-    from nianbao.training.synth_content import Traits, make_content
-    from nianbao.training.synth_corpus import gc_paused
-
     start = time.perf_counter()
     for i in range(n):
         with gc_paused():
@@ -36,8 +36,6 @@ def time_content(n: int, seed: int) -> float:
 
 def time_generate(n: int, seed: int, serialise: bool) -> tuple[float, int]:
     """Seconds to generate ``n`` GoldDocs (and serialise them to JSON lines) and the characters made."""
-    from nianbao.training.synth_corpus import iter_docs
-
     chars = 0
     start = time.perf_counter()
     for d in iter_docs(n, seed):

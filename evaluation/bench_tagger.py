@@ -17,6 +17,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nianbao.tagger.charmap import CharMap
+from nianbao.tagger.onnx_export import export_onnx
+from nianbao.tagger.runtime import ModelTagger, TaggerSpec, onnx_verified
+from nianbao.training.model import ModelConfig, build_model, save_tagger
+
 DEFAULT_SHAPES: tuple[tuple[int, int, int, int], ...] = (
     (1, 128, 4, 512),
     (2, 128, 4, 512),
@@ -43,9 +48,8 @@ def bench_folder(folder: str | Path, texts: list[str], docs_per_batch: int = 8, 
     After a warm-up batch each, the runtimes take turns for ``repeats`` passes
     (so a noisy neighbour hits both alike); each keeps its fastest pass.
     """
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
-
-    from nianbao.tagger.runtime import ModelTagger, onnx_verified
 
     out: dict[str, Any] = {"docs": len(texts), "chars": sum(len(t) for t in texts),
                            "mean_chars_per_doc": round(sum(len(t) for t in texts) / max(1, len(texts))),
@@ -74,11 +78,6 @@ def bench_architectures(
     overlap: int = 64,
 ) -> list[dict[str, Any]]:
     """Size and speed of randomly initialised taggers of each (layers, hidden, heads, intermediate) shape."""
-    from nianbao.tagger.charmap import CharMap
-    from nianbao.tagger.onnx_export import export_onnx
-    from nianbao.tagger.runtime import TaggerSpec
-    from nianbao.training.model import ModelConfig, build_model, save_tagger
-
     rows = []
     charmap = CharMap.default()
     for layers, hidden, heads, inter in shapes:
@@ -111,6 +110,7 @@ def load_texts(path: str | Path, limit: int) -> list[str]:
     """Texts to time: a folder of ``.txt`` files (recursively) or a saved dataset (its test split if any)."""
     path = Path(path)
     if (path / "dataset_dict.json").is_file() or (path / "dataset_info.json").is_file():
+        # local: datasets costs seconds at start-up
         from datasets import DatasetDict, load_from_disk
 
         ds = load_from_disk(str(path))
@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     args = ap.parse_args(argv)
     if args.threads:
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         torch.set_num_threads(args.threads)

@@ -62,9 +62,11 @@ def calibration(results: Iterable[FieldResult], n_bins: int = 10) -> dict[str, A
 
 def plot_reliability(curves: dict[str, dict[str, Any]], path: Path) -> Path:
     """Reliability diagram (one curve per run) with bin counts underneath; writes a PNG."""
+    # local: matplotlib costs a second at start-up; only the plots need it
     import matplotlib
 
     matplotlib.use("Agg")
+    # local: matplotlib costs a second at start-up; only the plots need it
     import matplotlib.pyplot as plt
 
     fig, (ax, axn) = plt.subplots(2, 1, figsize=(6, 6.5), height_ratios=[3, 1], sharex=True)

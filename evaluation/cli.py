@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from nianbao import __version__
+from nianbao.evaluation import tagger_eval
 from nianbao.evaluation.baseline import baseline_records
 from nianbao.evaluation.gallery import write_gallery
 from nianbao.evaluation.report import build_report, dump_json, find_previous, write_release
@@ -142,9 +143,7 @@ def evaluate(
 def _tagger_eval(
     gold_docs: list[GoldDoc], texts: dict[str, str], model_dir: Path | None, no_model: bool
 ) -> tuple[dict[str, Any], dict[str, list[tuple[int, int, str]]]]:
-    from nianbao.evaluation.tagger_eval import evaluate_tagger, load_eval_tagger
-
-    tagger, normalise = load_eval_tagger(model_dir, use_model=not no_model)
-    result = evaluate_tagger(gold_docs, tagger, normalise, texts)
+    tagger, normalise = tagger_eval.load_eval_tagger(model_dir, use_model=not no_model)
+    result = tagger_eval.evaluate_tagger(gold_docs, tagger, normalise, texts)
     name = "rules-only reader" if no_model else f"model {model_dir.name if model_dir else '(default)'}"
     return {"name": name, **result.summary}, result.source_tags

@@ -84,6 +84,7 @@ def _window(f: FieldResult, length: int) -> tuple[int, int]:
 
 def render_item(f: FieldResult, text: str, tags: list[Span], flags: list[dict[str, Any]]) -> str:
     """One gallery entry: a header (field, gold, pred, flags) and the highlighted context."""
+    # local: spaCy costs seconds at start-up; only the gallery needs it
     from spacy import displacy
 
     lo, hi = _window(f, len(text))

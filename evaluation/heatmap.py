@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from nianbao.evaluation.score import RunResult
 from nianbao.labels.catalogue import T3_ROWS, t2_fields, t3_fields, t4_fields
 
@@ -44,11 +46,12 @@ def error_matrix(run: RunResult) -> tuple[list[str], list[str], list[list[float 
 
 def plot_error_heatmap(run: RunResult, path: Path, title: str = "") -> Path:
     """Write the heat map PNG (grey = the document has no field in that row)."""
+    # local: matplotlib costs a second at start-up; only the plots need it
     import matplotlib
 
     matplotlib.use("Agg")
+    # local: matplotlib costs a second at start-up; only the plots need it
     import matplotlib.pyplot as plt
-    import numpy as np
 
     groups, docs, matrix = error_matrix(run)
     data = np.array([[np.nan if v is None else v for v in row] for row in matrix], dtype=float)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nianbao.evaluation.report import unpack_rows
+from nianbao.evaluation.rows import unpack_rows
 
 MAX_ERRORS = 300
 

@@ -19,6 +19,8 @@ from typing import Any
 from nianbao import __version__
 from nianbao.evaluation.calibration import calibration, plot_reliability
 from nianbao.evaluation.heatmap import plot_error_heatmap
+from nianbao.evaluation.markdown import render_markdown
+from nianbao.evaluation.rows import pack_rows
 from nianbao.evaluation.score import (
     RunResult,
     doc_summary,
@@ -68,25 +70,6 @@ def dump_json(obj: Any, indent: int = 0, width: int = 110) -> str:
         ]
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
     return "[\n" + ",\n".join(pad + dump_json(v, indent + 1, width) for v in obj) + "\n" + " " * indent + "]"
-
-
-ERROR_COLUMNS = ("doc", "field", "status", "gold", "pred", "gold_span", "pred_span", "flagged", "confidence")
-
-
-def pack_rows(items: list[dict[str, Any]], columns: tuple[str, ...] = ERROR_COLUMNS) -> dict[str, Any]:
-    """A list of same-keyed dicts as ``{"columns": [...], "rows": [[...], ...]}`` (a third of the size).
-
-    >>> unpack_rows(pack_rows([{"a": 1, "b": 2}], ("a", "b")))
-    [{'a': 1, 'b': 2}]
-    """
-    return {"columns": list(columns), "rows": [[item[c] for c in columns] for item in items]}
-
-
-def unpack_rows(packed: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The dicts back from ``pack_rows`` (an empty list for None)."""
-    if not packed:
-        return []
-    return [dict(zip(packed["columns"], row, strict=True)) for row in packed["rows"]]
 
 
 def run_report(run: RunResult, with_errors: bool = True) -> dict[str, Any]:
@@ -250,8 +233,6 @@ def write_release(
     report: dict[str, Any], md_path: Path, runs: list[RunResult], baseline: RunResult, previous: Path | None
 ) -> dict[str, Path]:
     """Write ``<version>.md``, ``.json``, ``.calibration.png``, ``.heatmap.png`` next to each other."""
-    from nianbao.evaluation.markdown import render_markdown
-
     md_path.parent.mkdir(parents=True, exist_ok=True)
     stem = str(md_path)[: -len(md_path.suffix)] if md_path.suffix else str(md_path)  # 0.1.0.md -> 0.1.0
     paths = {

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import opencc
 import typer
 
 from nianbao.evaluation.score import score_meta, values_equal
@@ -38,8 +39,6 @@ _KEEP = set("0123456789.\n\t|")
 
 
 def _s2t(text: str, rng: random.Random) -> str:
-    import opencc
-
     return opencc.OpenCC("s2t").convert(text)
 
 

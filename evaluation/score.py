@@ -27,6 +27,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from opencc import OpenCC
+
 from nianbao.labels.catalogue import META_KEYS, table_of
 from nianbao.labels.gold import GoldDoc
 
@@ -67,8 +69,6 @@ def values_equal_lenient(gold: Any, pred: Any) -> bool:
 
 @cache
 def _t2s() -> Any:
-    from opencc import OpenCC
-
     return OpenCC("t2s")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import typer
 
 from nianbao.labels.gold import STYLES, GoldDoc
+from nianbao.training.synth_corpus import generate_one
 
 app = typer.Typer(add_completion=False)
 RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.0, 0.3.0), SURE_CUT tuning, calibration
@@ -26,8 +27,6 @@ RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.
 def _write(out: Path, per_style: int, seed: int, render: Callable[[GoldDoc], tuple[str, str]]) -> int:
     """Generate ``per_style`` reports of every style, pass each through ``render`` (which may change its text
     and gold in place and returns the JSONL key and the document), write ``gold/*.json`` and ``docs.jsonl``."""
-    from nianbao.training.synth_corpus import generate_one
-
     if seed in RESERVED_SEEDS:
         raise ValueError(f"seed {seed} is used for training or calibration; pick another")
     gold_dir = out / "gold"

@@ -19,7 +19,9 @@ from typing import Any
 from nianbao.document import Document
 from nianbao.labels.gold import GoldDoc
 from nianbao.labels.tags import ENTITY_TYPES, LABELS, SINGLE_CHAR_TYPES
-from nianbao.normalise.offsets import OffsetMap
+from nianbao.normalise import normalise_text
+from nianbao.offsets import OffsetMap
+from nianbao.pipeline import PipelineConfig, load_tagger
 
 Normaliser = Callable[[str], tuple[str, OffsetMap]]
 Span = tuple[int, int, str]
@@ -96,6 +98,7 @@ def char_prf(
 
 def entity_prf(gold: list[list[str]], pred: list[list[str]]) -> dict[str, dict[str, Any]]:
     """seqeval entity-level precision/recall/F1 per type plus micro/macro averages."""
+    # local: seqeval imports scikit-learn (seconds at start-up)
     from seqeval.metrics import classification_report
 
     report = classification_report(gold, pred, output_dict=True, zero_division=0)
@@ -179,8 +182,4 @@ def evaluate_tagger(
 
 def load_eval_tagger(model_dir: Path | None, use_model: bool) -> tuple[Any, Normaliser]:
     """The tagger a run asked for (``--tagger DIR`` / ``--no-model``) and the project normaliser."""
-    from nianbao.normalise import normalise_text
-    from nianbao.pipeline import PipelineConfig
-    from nianbao.tagger import load_tagger
-
     return load_tagger(PipelineConfig(model_dir=model_dir, use_model=use_model)), normalise_text

@@ -18,7 +18,7 @@ from nianbao.evaluation.markdown import (
     tagger_rows,
     value_cell,
 )
-from nianbao.evaluation.report import unpack_rows
+from nianbao.evaluation.rows import unpack_rows
 
 
 def _table(title: str, head: list[str], rows: list[list[Any]]) -> Table:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from nianbao import __version__
+from nianbao.batch.cli import parse
 
 app = typer.Typer(help="nianbao: structured data from government information-disclosure annual reports",
                   no_args_is_help=True, add_completion=False)
@@ -26,8 +27,6 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 
 def _register() -> None:
-    from nianbao.batch.cli import parse
-
     app.command("parse")(parse)
     app.command("export")(__import__("nianbao.export.cli", fromlist=["export"]).export)
     app.command("show")(__import__("nianbao.review.show", fromlist=["show"]).show)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from nianbao import __version__
-from nianbao.normalise.offsets import OffsetMap
+from nianbao.offsets import OffsetMap
 
 SCHEMA_VERSION = "nianbao.doc/1"
 

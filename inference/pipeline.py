@@ -12,38 +12,29 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
-from pydantic import BaseModel
-
+from nianbao.config import MAX_INPUT_BYTES, PipelineConfig
 from nianbao.document import Document
+from nianbao.errors import StageError
 from nianbao.inputs import InputItem
+from nianbao.normalise import decode_item, normalise_document
+from nianbao.rules import apply_rules
+from nianbao.rules.prefilter import has_report_cues
+from nianbao.rules.reader import RuleReader
+from nianbao.tagger import Tagger
+from nianbao.tagger.runtime import load_model_tagger
+
+# PipelineConfig, MAX_INPUT_BYTES and StageError live in the ground layer; importable from here too.
+__all__ = ["MAX_INPUT_BYTES", "Pipeline", "PipelineConfig", "Stage", "StageError", "load_tagger"]
 
 Stage = Callable[[Document], Document]
 
-MAX_INPUT_BYTES = 50 * 1024 * 1024
 
-
-class StageError(Exception):
-    """A coded, per-document failure (``E_DECODE``, ``E_TOO_LARGE``...) raised by a stage."""
-
-    def __init__(self, code: str, stage: str, message: str) -> None:
-        super().__init__(f"{code} [{stage}] {message}")
-        self.code, self.stage, self.message = code, stage, message
-
-
-class PipelineConfig(BaseModel):
-    """Everything a parse run can be told; one object, passed to every engine."""
-
-    model_dir: Path | None = None  # None + use_model -> the shipped default model
-    use_model: bool = True  # False = --no-model (rules-only reader)
-    runtime: str = "auto"  # auto | torch | onnx
-    threads: int = 0  # CPU threads of the model runtime per process (0: the library default)
-    batch_size: int = 8
-    max_bytes: int = MAX_INPUT_BYTES
-    fail_fast: bool = False
-    cross_read: bool = True  # with a model: also read the tables from the rules-only reader's tags
-    prefilter: bool = True  # decide not_a_report before tagging where a page holds no report cue (rules/prefilter.py)
+def load_tagger(config: PipelineConfig) -> Tagger:
+    """The tagger a run asked for: rules-only reader, or the model via torch / ONNX Runtime."""
+    if not config.use_model:
+        return RuleReader()
+    return load_model_tagger(config)
 
 
 class Pipeline:
@@ -57,15 +48,11 @@ class Pipeline:
     def tagger(self):  # noqa: ANN201 - a nianbao.tagger runtime or the rules-only reader
         """The tagging stage: the model's tagger, or the rules-only reader with --no-model."""
         if self._tagger is None:
-            from nianbao.tagger import load_tagger
-
             self._tagger = load_tagger(self.config)
         return self._tagger
 
     def start(self, item: InputItem) -> Document:
         """Decode and normalise one input (the stages before tagging)."""
-        from nianbao.normalise import decode_item, normalise_document
-
         doc = Document(source=item.source, url=item.url)
         if item.data is not None:
             doc.doc_id = hashlib.sha256(item.data).hexdigest()
@@ -75,16 +62,12 @@ class Pipeline:
 
     def finish(self, doc: Document) -> Document:
         """The stages after tagging: sections, meta, tables, validation, status."""
-        from nianbao.rules import apply_rules
-
         if doc.status == "error":
             return doc
         return self._guard(doc, lambda d: apply_rules(d, cross_read_tables=self.config.cross_read))
 
     def process_batch(self, items: Iterable[InputItem]) -> list[Document]:
         """Process a batch of inputs; the tagger sees all decodable documents at once."""
-        from nianbao.rules.prefilter import has_report_cues
-
         docs = [self.start(item) for item in items]
         live = [d for d in docs if d.status != "error"]
         if self.config.prefilter:  # a page with no report cue is not tagged: the rules find it not a report

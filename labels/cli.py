@@ -16,7 +16,13 @@ from pathlib import Path
 
 import typer
 
+from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.labels.gold import GOLD_DIR, GOLD_SCHEMA, STYLES, GoldDoc, default_corpus_root, load_gold
+from nianbao.labels.studio import document_task, document_to_prediction, gold_to_task, label_config
+from nianbao.labels.studio_client import pull as do_pull
+from nianbao.labels.studio_client import push as do_push
+from nianbao.labels.studio_export import convert_export, gold_to_examples
+from nianbao.pipeline import Pipeline, PipelineConfig
 
 app = typer.Typer(
     help="Label Studio round trip: push tasks, pull annotations, serve the model.",
@@ -77,8 +83,6 @@ def split_inputs(paths: list[Path]) -> tuple[list[Path], list[str]]:
 
 
 def _pipeline(no_model: bool, model: Path | None):  # noqa: ANN202 - nianbao.pipeline.Pipeline
-    from nianbao.pipeline import Pipeline, PipelineConfig
-
     return Pipeline(PipelineConfig(use_model=not no_model, model_dir=model))
 
 
@@ -117,9 +121,6 @@ def build_tasks(
     gold_as: str = "prediction",
 ) -> list[dict]:
     """Tasks for gold files (gold as prediction or annotation) and report files (model prediction only)."""
-    from nianbao.inputs import InputItem, InputStats, iter_inputs
-    from nianbao.labels.studio import document_task, document_to_prediction, gold_to_task
-
     if style not in STYLES:
         raise typer.BadParameter(f"unknown style {style!r}; one of {', '.join(STYLES)}")
     root = corpus_root or default_corpus_root()
@@ -158,8 +159,6 @@ def config(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write to a file instead of stdout."),
 ) -> None:
     """Print the labeling config (generated from the tag set and the field catalogue)."""
-    from nianbao.labels.studio import label_config
-
     xml = label_config()
     if output:
         output.write_text(xml + "\n", encoding="utf-8")
@@ -208,7 +207,6 @@ def push(
 ) -> None:
     """Create or update a project with our labeling config and import tasks with pre-annotations."""
     from nianbao.labels.studio import label_config
-    from nianbao.labels.studio_client import push as do_push
 
     if review is not None:
         from nianbao.labels.review import REVIEW_CONFIG, review_tasks
@@ -251,9 +249,6 @@ def pull(
                                             "answers here (JSONL for `nianbao apply`) instead of gold."),
 ) -> None:
     """Export the project's annotations and convert them to gold files (and training examples)."""
-    from nianbao.labels.studio_client import pull as do_pull
-    from nianbao.labels.studio_export import convert_export, gold_to_examples
-
     export = do_pull(url, token, project)
     if export_json:
         export_json.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
@@ -310,9 +305,9 @@ def serve(
     max_body_mb: int = typer.Option(32, help="Largest request body (MiB)."),
 ) -> None:
     """Run the ML backend Label Studio calls for predictions (/health, /setup, /predict)."""
+    # local: start-up: labels.ml_backend imports FastAPI
     from nianbao.labels.ml_backend import Limits, PipelinePredictor
     from nianbao.labels.ml_backend import serve as run
-    from nianbao.pipeline import PipelineConfig
 
     try:
         predictor = PipelinePredictor(PipelineConfig(use_model=not no_model, model_dir=model))

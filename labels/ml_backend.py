@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
+from nianbao.inputs import InputItem
 from nianbao.labels.studio import TAG, TEXT, document_to_prediction, model_version_of
 from nianbao.labels.tags import ENTITY_TYPES
+from nianbao.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from nianbao.document import Document
@@ -64,8 +66,6 @@ class PipelinePredictor:
     """The shipped pipeline (model, or rules only) behind the backend; warmed up and versioned at start."""
 
     def __init__(self, config: PipelineConfig) -> None:
-        from nianbao.pipeline import Pipeline
-
         self.pipeline = Pipeline(config.model_copy(update={"fail_fast": False}))
         probe = self.predict([PROBE_TEXT])[0]
         if probe.status == "error" and probe.error is not None:
@@ -77,8 +77,6 @@ class PipelinePredictor:
 
     def predict(self, texts: list[str]) -> list[Document]:
         """Run the pipeline over decoded texts (each an in-memory input)."""
-        from nianbao.inputs import InputItem
-
         items = [
             InputItem(source=f"label-studio#{i}", data=t.encode("utf-8"), text=t) for i, t in enumerate(texts)
         ]
@@ -232,6 +230,7 @@ def serve(
     predictor: Predictor, token: str, host: str = "127.0.0.1", port: int = 9090, limits: Limits | None = None
 ) -> None:
     """Run the backend with uvicorn until interrupted."""
+    # local: uvicorn loads only to serve
     import uvicorn
 
     uvicorn.run(create_app(predictor, token, limits), host=host, port=port, log_level="info")

@@ -21,11 +21,13 @@ the template, never values.
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
+from nianbao import __version__
 from nianbao.labels.catalogue import META_KEYS, TEMPLATES
 from nianbao.labels.gold import GoldDoc
 from nianbao.labels.studio_values import format_unplaced_line, format_value
@@ -182,7 +184,7 @@ def default_section_ends(starts: list[int], text_len: int) -> dict[int, int]:
 
 # ------------------------------------------------------------------ gold -> task
 def gold_result(gold: GoldDoc, text: str) -> list[dict]:
-    """The annotation result that says exactly what ``gold`` says (lossless; see ``export_to_gold``)."""
+    """The annotation result that says exactly what ``gold`` says (lossless; see ``studio_export.export_to_gold``)."""
     result = [template_choice(gold.template)]
     sections_at = {s.start: s for s in gold.sections}
     sec_starts = [s.start for s in gold.spans if s.tag == "SEC"]
@@ -242,8 +244,6 @@ def gold_result(gold: GoldDoc, text: str) -> list[dict]:
 
 
 def _json(obj: Any) -> str:
-    import json
-
     return json.dumps(obj, ensure_ascii=False)
 
 
@@ -316,8 +316,6 @@ def document_task(
 # ------------------------------------------------------------------ document -> prediction
 def model_version_of(doc: Document) -> str:
     """The model version a prediction is labelled with (the rules-only reader has its own)."""
-    from nianbao import __version__
-
     if doc.model is None:
         return f"nianbao-{__version__}-rules"
     return f"{doc.model.name}-{doc.model.version}"
@@ -382,18 +380,3 @@ def document_to_prediction(doc: Document, model_version: str | None = None) -> d
         "score": round(statistics.fmean(scores), 6) if scores else 0.0,
         "result": result,
     }
-
-
-# ------------------------------------------------------------------ export -> gold, gold -> examples
-def export_to_gold(export: list[dict]) -> list[GoldDoc]:
-    """Label Studio JSON export -> gold documents, offsets exactly as annotated (see ``studio_export``)."""
-    from nianbao.labels.studio_export import export_to_gold as convert
-
-    return convert(export)
-
-
-def gold_to_examples(golds, corpus_root=None):  # noqa: ANN001, ANN201 - see studio_export.gold_to_examples
-    """Gold documents -> a ``datasets.Dataset`` of character-level training examples."""
-    from nianbao.labels.studio_export import gold_to_examples as convert
-
-    return convert(golds, corpus_root)

@@ -24,6 +24,7 @@ class PushReport:
 
 def connect(url: str, token: str):  # noqa: ANN201 - label_studio_sdk.LabelStudio
     """An SDK client for the server at ``url`` with a user's API token (legacy or personal)."""
+    # local: the Label Studio SDK loads only to talk to a server
     from label_studio_sdk import LabelStudio
 
     return LabelStudio(base_url=url.rstrip("/"), api_key=token, timeout=120)

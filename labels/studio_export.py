@@ -37,7 +37,8 @@ from nianbao.labels.studio_values import (
     parse_unplaced_line,
     parse_value,
 )
-from nianbao.labels.tags import ENTITY_TYPES, SINGLE_CHAR_TYPES, spans_to_bio
+from nianbao.labels.tags import ENTITY_TYPES, LABELS, SINGLE_CHAR_TYPES, spans_to_bio
+from nianbao.normalise import normalise_text as normalise
 
 
 @dataclass(frozen=True)
@@ -329,8 +330,6 @@ Normaliser = Callable[[str, str], tuple[str, Any]]
 
 def normalise_text(text: str, kind: str = "text") -> tuple[str, Any]:
     """The pipeline's normalised text and its offset map to ``text`` (``kind="html"``: a page source)."""
-    from nianbao.normalise import normalise_text as normalise
-
     return normalise(text, kind)
 
 
@@ -370,9 +369,8 @@ def gold_to_examples(
     golds: Iterable[GoldDoc], corpus_root: Path | None = None, normalise: Normaliser = normalise_text
 ):  # noqa: ANN201 - datasets.Dataset
     """A ``datasets.Dataset`` of character examples (``tokens``; ``ner_tags``: ClassLabel of the tag set)."""
+    # local: datasets costs seconds at start-up
     from datasets import ClassLabel, Dataset, Features, Sequence, Value
-
-    from nianbao.labels.tags import LABELS
 
     features = Features(
         {

@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 from nianbao.evaluation import tagger_eval
 from nianbao.evaluation.baseline import baseline_records, perfect_record
 from nianbao.evaluation.cli import app
-from nianbao.evaluation.report import build_report, diff_reports, find_previous, unpack_rows, write_release
+from nianbao.evaluation.report import build_report, diff_reports, find_previous, write_release
+from nianbao.evaluation.rows import unpack_rows
 from nianbao.evaluation.score import score_run
 from nianbao.evaluation.tagger_eval import evaluate_tagger
 from nianbao.labels.gold import GoldDoc
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap
+from nianbao.offsets import OffsetBuilder, OffsetMap
 
 FIELD = "t3.new_received.natural_person"
 PNG = b"\x89PNG\r\n\x1a\n"

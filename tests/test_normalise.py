@@ -64,7 +64,7 @@ WEB_FURNITURE = ["首页", "来源:", "阅读数:\n37次", "字号:", "收藏", 
 
 @pytest.mark.parametrize("module", ["nianbao.normalise", "nianbao.normalise.decode", "nianbao.normalise.html",
                                     "nianbao.normalise.unicode", "nianbao.normalise.script",
-                                    "nianbao.normalise.boilerplate", "nianbao.normalise.offsets", "nianbao.inputs"])
+                                    "nianbao.normalise.boilerplate", "nianbao.offsets", "nianbao.inputs"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0

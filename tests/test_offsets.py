@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nianbao.normalise import normalise_text
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap, chain
 from nianbao.normalise.unicode import clean_unicode
+from nianbao.offsets import OffsetBuilder, OffsetMap, chain
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

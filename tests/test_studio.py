@@ -18,14 +18,12 @@ from nianbao.labels.studio import (
     ID_BOX,
     VALUE_BOX,
     document_to_prediction,
-    export_to_gold,
-    gold_to_examples,
     gold_to_task,
     label_config,
 )
-from nianbao.labels.studio_export import ExportError, convert_export
+from nianbao.labels.studio_export import ExportError, convert_export, export_to_gold, gold_to_examples
 from nianbao.labels.tags import ENTITY_TYPES, LABELS
-from nianbao.normalise.offsets import OffsetBuilder
+from nianbao.offsets import OffsetBuilder
 
 
 # ------------------------------------------------------------------ config

@@ -10,16 +10,11 @@ import pytest
 
 from nianbao.document import Document, FieldValue, Flag
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, T3_COLS, t3_rows
-from nianbao.rules.confidence import (
-    FEATURES,
-    assign_confidence,
-    fit_calibration,
-    load_calibration,
-    probability,
-)
+from nianbao.rules.confidence import FEATURES, assign_confidence, load_calibration, probability
 from nianbao.rules.crosscheck import crosscheck, prose_claims
-from nianbao.rules.tables import Evidence
+from nianbao.rules.evidence import Evidence
 from nianbao.rules.validate import broken_invariants, validate
+from nianbao.training.calibrate import fit_calibration
 
 
 def consistent_t3(template: str = "v2021") -> dict[str, FieldValue]:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
+
+from nianbao.evaluation.bench_tagger import load_texts
+from nianbao.tagger.onnx_export import export_onnx
+from nianbao.training.card import real_scores
 
 app = typer.Typer(help="Generate synthetic data and train the tagger.", no_args_is_help=True, add_completion=False)
 
@@ -30,6 +35,7 @@ def fit(
     max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many steps (overrides)."),
 ) -> None:
     """Train the tagger from a config; writes the model folder, its scores and its card."""
+    # local: start-up: training.train imports transformers
     from nianbao.training.train import fit as run_fit
     from nianbao.training.train import load_config
 
@@ -51,8 +57,7 @@ def pretrain(
     epochs: float = typer.Option(None, help="Epochs (overrides the config)."),
 ) -> None:
     """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT`."""
-    from dataclasses import asdict
-
+    # local: start-up: training.pretrain and training.train import transformers
     from nianbao.training.pretrain import pretrain as run_pretrain
     from nianbao.training.train import load_config
 
@@ -69,11 +74,6 @@ def export_onnx_cmd(
     limit: int = typer.Option(20, help="Documents of --texts to use."),
 ) -> None:
     """Export a tagger to ONNX (opset 17, fused attention); verify its probabilities against torch's."""
-    from dataclasses import asdict
-
-    from nianbao.evaluation.bench_tagger import load_texts
-    from nianbao.tagger.onnx_export import export_onnx
-
     verdict = export_onnx(model_dir, optimize=not no_optimize, texts=load_texts(texts, limit) if texts else ())
     typer.echo(json.dumps(asdict(verdict), indent=2))
     if not verdict.passed:
@@ -98,7 +98,7 @@ def finalize(
                                                             "into the card."),
 ) -> None:
     """Re-export ONNX, re-time torch vs ONNX and rewrite the card of a trained folder."""
-    from nianbao.evaluation.bench_tagger import load_texts
+    # local: start-up: training.train imports transformers
     from nianbao.training.train import finalize as run_finalize
     from nianbao.training.train import load_config
 
@@ -107,8 +107,6 @@ def finalize(
         fresh = load_config(config)
         result["config"].update(notes=fresh.notes, tradeoff=fresh.tradeoff)
     if real_eval:
-        from nianbao.training.card import real_scores
-
         result["real"] = real_scores(json.loads(real_eval.read_text(encoding="utf-8")))
     bench = load_texts(texts or result["config"]["data"], limit) if limit else []
     result = run_finalize(model_dir, result, bench, not no_export, str(tradeoff or result["config"].get("tradeoff")))

@@ -29,6 +29,7 @@ class ModelConfig:
 
 def build_model(cfg: ModelConfig, charmap: CharMap):  # noqa: ANN201 - BertForTokenClassification
     """A randomly initialised ``BertForTokenClassification`` over ``charmap``'s vocabulary and the tag set."""
+    # local: transformers costs seconds at start-up
     from transformers import BertConfig, BertForTokenClassification
 
     if cfg.hidden % cfg.heads:
@@ -50,6 +51,7 @@ def charmap_for_checkpoint(folder: str | Path) -> tuple[CharMap, int]:
     vocabulary is used as is, with the whitespace kinds put on its ``[unusedN]``
     rows (or on new rows).
     """
+    # local: transformers costs seconds at start-up
     from transformers import AutoTokenizer
 
     folder = Path(folder)
@@ -64,6 +66,7 @@ def charmap_for_checkpoint(folder: str | Path) -> tuple[CharMap, int]:
 
 def load_base_model(folder: str | Path):  # noqa: ANN201 - (model, CharMap)
     """Fine-tune start point from a local HF checkpoint (safetensors only): a fresh tag-set head on it."""
+    # local: transformers costs seconds at start-up
     from transformers import AutoModelForTokenClassification
 
     folder = Path(folder)
@@ -97,6 +100,7 @@ def tie_unseen_to_unk(model, charmap: CharMap, seen_ids: set[int]) -> int:  # no
     character should look like any other unknown character, which training did
     teach (characters are replaced by ``[UNK]`` at random).
     """
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     emb = model.get_input_embeddings().weight

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from nianbao.normalise import normalise_text
 from nianbao.tagger.charmap import CharMap
 from nianbao.training.tagger_data import IGNORE, WindowDataset, make_windows
 from nianbao.training.train import TimeBudget, TrainConfig
@@ -26,8 +27,6 @@ from nianbao.training.train import TimeBudget, TrainConfig
 
 def read_corpus(folder: str | Path, normalise: bool = True) -> list[str]:
     """Every ``.txt``/``.html`` file under ``folder``, decoded and (by default) normalised."""
-    from nianbao.normalise import normalise_text
-
     folder = Path(folder)
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".txt", ".html", ".htm") and p.is_file())
     if not files:
@@ -48,6 +47,7 @@ class MaskingCollator:
         self.first_char_id = max(charmap.vocab[t] for t in charmap.vocab if t.startswith("[") and len(t) > 1) + 1
 
     def __call__(self, items: list[dict[str, np.ndarray]]) -> dict[str, Any]:
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         cm = self.charmap
@@ -82,6 +82,7 @@ class PretrainResult:
 
 def pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float = 0.15) -> PretrainResult:
     """Masked-LM pre-training of a from-scratch network shaped by ``cfg.model`` on ``corpus``; saves to ``out``."""
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     started = time.time()
@@ -95,6 +96,7 @@ def pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: f
 
 def _pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float,
               started: float) -> PretrainResult:
+    # local: transformers costs seconds at start-up
     from transformers import BertConfig, BertForMaskedLM, Trainer, TrainingArguments, set_seed
 
     set_seed(cfg.seed)

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.labels.gold import STYLES, GoldDoc
+from nianbao.labels.studio import gold_to_task
 from nianbao.labels.tags import LABELS, label2id, spans_to_bio
+from nianbao.normalise import normalise_text
 from nianbao.training.synth_content import Content, make_content
 from nianbao.training.synth_crawl import Crawl
 from nianbao.training.synth_pdf import PdfLayout, PdfRaw
@@ -225,8 +227,6 @@ def norm_labels(doc: GoldDoc, stats: Counter[str] | None = None) -> tuple[str, l
     Spans are projected from the original text with the normaliser's offset map; a span that
     vanishes in normalisation is counted in ``stats["lost_<TAG>"]`` (never silently dropped).
     """
-    from nianbao.normalise import normalise_text
-
     text = doc.load_text()
     norm, omap = normalise_text(text)
     projected = []
@@ -251,6 +251,7 @@ def build_dataset(docs: Iterable[GoldDoc], out_dir: Path | None = None, stats: C
     written in chunks of ``chunk`` reports under ``out_dir`` so memory stays flat. ``stats`` (if
     given) receives the document count and the spans lost in normalisation.
     """
+    # local: datasets costs seconds at start-up
     from datasets import (
         ClassLabel,
         Dataset,
@@ -317,8 +318,6 @@ def build_dataset(docs: Iterable[GoldDoc], out_dir: Path | None = None, stats: C
 
 def write_ls_tasks(docs: Iterable[GoldDoc], path: Path) -> int:
     """Label Studio tasks (with the gold as predictions to review) as one JSON list; returns the count."""
-    from nianbao.labels.studio import gold_to_task
-
     tasks = [gold_to_task(d) for d in docs]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")

@@ -29,6 +29,7 @@ def load_corpus(path: str | Path, seed: int, val_fraction: float, test_fraction:
 
     Expects columns ``text`` (normalised) and ``labels`` (ids into ``LABELS``).
     """
+    # local: datasets costs seconds at start-up
     from datasets import DatasetDict, load_from_disk
 
     path = Path(path)
@@ -133,6 +134,7 @@ class Collator:
         self.replaceable = cjk_mask(charmap)
 
     def __call__(self, items: list[dict[str, np.ndarray]]) -> dict[str, Any]:
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         width = max(len(it["input_ids"]) for it in items)
@@ -167,6 +169,7 @@ def label_sequences(pred_ids: np.ndarray, label_ids: np.ndarray) -> tuple[list[l
 
 def seqeval_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
     """seqeval entity precision/recall/F1 (micro) plus F1 per entity type."""
+    # local: seqeval imports scikit-learn (seconds at start-up)
     from seqeval.metrics import classification_report
 
     report = classification_report(gold, pred, output_dict=True, zero_division=0)

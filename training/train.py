@@ -17,11 +17,15 @@ from typing import Any
 
 import numpy as np
 import yaml
+from pydantic import TypeAdapter, ValidationError
 from transformers import TrainerCallback
 
+from nianbao.evaluation.bench_tagger import bench_folder
 from nianbao.labels.tags import LABELS
 from nianbao.tagger.charmap import CharMap
+from nianbao.tagger.onnx_export import export_onnx
 from nianbao.tagger.runtime import ModelTagger, TaggerSpec
+from nianbao.training.card import write_card
 from nianbao.training.model import ModelConfig, build_model, load_base_model, save_tagger, tie_unseen_to_unk
 from nianbao.training.tagger_data import (
     Collator,
@@ -75,8 +79,6 @@ class TrainConfig:
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """A ``TrainConfig`` from YAML plus ``overrides``; unknown keys and wrong types fail with ``E_CONFIG``."""
-    from pydantic import TypeAdapter, ValidationError
-
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
     known = {f.name for f in fields(TrainConfig)}
@@ -92,6 +94,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
 
 def fit(cfg: TrainConfig) -> dict[str, Any]:
     """Train, save the tagger folder, score it on held-out documents, export ONNX, write the card."""
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     threads = torch.get_num_threads()
@@ -103,6 +106,7 @@ def fit(cfg: TrainConfig) -> dict[str, Any]:
 
 
 def _fit(cfg: TrainConfig) -> dict[str, Any]:
+    # local: transformers costs seconds at start-up
     from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 
     started = time.time()
@@ -181,16 +185,11 @@ def finalize(out: str | Path, result: dict[str, Any], bench_texts: list[str], ex
     out = Path(out)
     result = dict(result)
     if export:
-        from nianbao.tagger.onnx_export import export_onnx
-
         result["onnx"] = asdict(export_onnx(out, texts=bench_texts))
     if bench_texts:
-        from nianbao.evaluation.bench_tagger import bench_folder
-
         result["speed"] = bench_folder(out, bench_texts)
     (out / "training_metrics.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n",
                                                encoding="utf-8")
-    from nianbao.training.card import write_card
 
     write_card(out, result, _load_tradeoff(tradeoff))
     return result

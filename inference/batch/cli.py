@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import sys
 import time
 from collections import Counter
@@ -22,6 +23,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from nianbao.batch.engine import LocalEngine
+from nianbao.batch.ray_engine import RayEngine, is_uri, iter_uri_jsonl
 from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
@@ -38,8 +41,6 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc.gz")
 def count_inputs(paths: list[str]) -> int | None:
     """How many input documents the paths hold (for the progress bar's total and ETA); streams, loads nothing.
     None where a WARC/WET archive is among them (counting its pages means reading it: no total)."""
-    import gzip
-
     n = 0
     for p in map(Path, paths):
         files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
@@ -61,8 +62,6 @@ def count_inputs(paths: list[str]) -> int | None:
 
 
 def _inputs(paths: list[str], stats: InputStats, skip: set[str]) -> Iterator[InputItem]:
-    from nianbao.batch.ray_engine import is_uri, iter_uri_jsonl
-
     local = []
     for p in paths:
         if is_uri(p):
@@ -121,13 +120,9 @@ def parse(
         total = None if counted is None else counted - len(skip)
     items = _inputs(paths, stats, skip)
     if engine == "ray":
-        from nianbao.batch.ray_engine import RayEngine
-
         runner: Any = RayEngine(config, workers or 2, batch_size, ray_address, doc_timeout=doc_timeout,
                                 max_worker_mb=max_worker_mb)
     elif engine == "local":
-        from nianbao.batch.engine import LocalEngine
-
         runner = LocalEngine(config, workers, batch_size, doc_timeout=doc_timeout, max_worker_mb=max_worker_mb)
     else:
         raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")

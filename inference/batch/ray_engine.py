@@ -35,6 +35,7 @@ def is_uri(path: str) -> bool:
 
 def iter_uri_jsonl(uri: str) -> Iterator[InputItem]:
     """Stream ``{"id", "text"|"html"}`` lines from a JSONL (or .jsonl.gz) file at a pyarrow.fs URI."""
+    # local: pyarrow loads only for Parquet and remote URIs
     from pyarrow import fs
 
     filesystem, path = fs.FileSystem.from_uri(uri)
@@ -121,6 +122,7 @@ class RayEngine:
         return []
 
     def _init(self) -> None:
+        # local: ray costs seconds at start-up; only the Ray engine needs it
         import ray
 
         if not ray.is_initialized():
@@ -134,6 +136,7 @@ class RayEngine:
 
     def run(self, items: Iterable[InputItem]) -> Iterator[dict[str, Any]]:
         """Output records in input order, one per input."""
+        # local: ray costs seconds at start-up; only the Ray engine needs it
         import ray
 
         self._init()

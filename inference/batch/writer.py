@@ -55,6 +55,7 @@ class UriJsonlWriter:
     """JSONL to any URI that ``pyarrow.fs`` opens (``s3://``, ``gs://``, ``hdfs://``): flushed per record."""
 
     def __init__(self, uri: str) -> None:
+        # local: pyarrow loads only for Parquet and remote URIs
         from pyarrow import fs
 
         filesystem, path = fs.FileSystem.from_uri(uri)
@@ -74,6 +75,7 @@ class ParquetWriter:
     """Writes records to Parquet in row groups; nested parts are JSON strings (one schema for all records)."""
 
     def __init__(self, path: Path, row_group: int = 1000) -> None:
+        # local: pyarrow loads only for Parquet and remote URIs
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -105,6 +107,7 @@ class ParquetWriter:
 
 def read_parquet_records(path: Path) -> list[dict[str, Any]]:
     """Read records back from a Parquet output (nested parts decoded)."""
+    # local: pyarrow loads only for Parquet and remote URIs
     import pyarrow.parquet as pq
 
     out = []

@@ -21,27 +21,19 @@ regex passes and one identity map.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nianbao.normalise.boilerplate import find_boilerplate
+from nianbao.normalise.decode import decode_bytes, decode_item
 from nianbao.normalise.html import html_to_text, looks_like_html
-from nianbao.normalise.offsets import OffsetMap, chain
 from nianbao.normalise.script import strip_pinyin, to_simplified
 from nianbao.normalise.unicode import clean_unicode
+from nianbao.offsets import OffsetMap, chain
 
 if TYPE_CHECKING:
     from nianbao.document import Document
 
 __all__ = ["decode_bytes", "decode_item", "normalise_document", "normalise_text", "OffsetMap"]
-
-
-def __getattr__(name: str) -> Any:
-    """``decode_item``/``decode_bytes`` load lazily: ``nianbao.document`` imports this package's offsets."""
-    if name in ("decode_item", "decode_bytes"):
-        from nianbao.normalise import decode
-
-        return getattr(decode, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def normalise_text(text: str, kind: str = "text") -> tuple[str, OffsetMap]:

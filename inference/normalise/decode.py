@@ -28,9 +28,10 @@ import re
 from functools import cache
 
 from nianbao.document import Document
+from nianbao.errors import StageError
 from nianbao.inputs import InputItem
+from nianbao.normalise.script import to_traditional
 from nianbao.normalise.unicode import invisible_free
-from nianbao.pipeline import StageError
 
 STAGE = "decode"
 MAX_CONTROL_RATIO = 0.05
@@ -153,7 +154,7 @@ def pick_encoding(data: bytes, decoded: dict[str, str]) -> str:
     leaders = [enc for enc in CJK_ENCODINGS if enc in scores and scores[enc] == top]
     if len(leaders) == 1:
         return leaders[0]
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # local: only ties between GB18030 and Big5 need it
 
     best = from_bytes(data, cp_isolation=leaders).best()
     return best.encoding if best is not None and best.encoding in leaders else leaders[0]
@@ -172,8 +173,6 @@ def common_share(text: str) -> float:
 
 @cache
 def _common_chars() -> frozenset[str]:
-    from nianbao.normalise.script import to_traditional
-
     return frozenset(COMMON_CHARS) | frozenset(to_traditional(COMMON_CHARS))
 
 

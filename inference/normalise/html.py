@@ -47,7 +47,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap
+from nianbao.offsets import OffsetBuilder, OffsetMap
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog dir div dl dt fieldset figcaption "

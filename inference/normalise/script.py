@@ -30,7 +30,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap
+import opencc
+
+from nianbao.offsets import OffsetBuilder, OffsetMap
 
 GLOSS_QUORUM = 3
 
@@ -71,8 +73,6 @@ def strip_pinyin(text: str) -> tuple[str, OffsetMap | None]:
 
 @cache
 def _opencc():  # noqa: ANN202 - opencc.OpenCC
-    import opencc
-
     return opencc.OpenCC("t2s")
 
 
@@ -88,8 +88,6 @@ class _T2S:
 
 @cache
 def _t2s() -> _T2S:
-    import opencc
-
     folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
     separators = _opencc().split_chars_re
     table: dict[int, str] = {}
@@ -166,8 +164,6 @@ def _convert_line(t2s: _T2S, line: str) -> str:
 
 @cache
 def _opencc_s2t():  # noqa: ANN202 - opencc.OpenCC
-    import opencc
-
     return opencc.OpenCC("s2t")
 
 

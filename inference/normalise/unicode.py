@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from nianbao.normalise.offsets import OffsetBuilder, OffsetMap
+from nianbao.offsets import OffsetBuilder, OffsetMap
 
 
 def _build_table() -> dict[int, str]:

@@ -9,26 +9,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from nianbao.document import Document
-
-if TYPE_CHECKING:
-    from nianbao.rules.tables import TableBuild
+from nianbao.rules.budget import tally
+from nianbao.rules.claims import settle_by_claims, settled_confidence
+from nianbao.rules.confidence import assign_confidence
+from nianbao.rules.crosscheck import crosscheck
+from nianbao.rules.crossread import cross_read
+from nianbao.rules.meta import extract_meta
+from nianbao.rules.sections import detect_sections
+from nianbao.rules.tables import TableBuild, build
+from nianbao.rules.template import detect_template, is_report
+from nianbao.rules.validate import validate
 
 
 def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, TableBuild | None]:
     """Every rule stage but the confidences; returns the document and the tables' evidence (None when
     the document is not a report). ``cross_read_tables=False`` reads a model's tags alone."""
-    from nianbao.rules.claims import settle_by_claims
-    from nianbao.rules.crosscheck import crosscheck
-    from nianbao.rules.crossread import cross_read
-    from nianbao.rules.meta import extract_meta
-    from nianbao.rules.sections import detect_sections
-    from nianbao.rules.tables import build
-    from nianbao.rules.template import detect_template, is_report
-    from nianbao.rules.validate import validate
-
     doc = detect_sections(doc)
     doc = extract_meta(doc)
     doc.template = detect_template(doc)  # type: ignore[assignment]
@@ -44,10 +40,6 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
 
 def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
-    from nianbao.rules.budget import tally
-    from nianbao.rules.claims import settled_confidence
-    from nianbao.rules.confidence import assign_confidence
-
     with tally() as steps:
         doc, evidence = run_rules(doc, cross_read_tables)
     doc.search = steps

@@ -8,30 +8,29 @@ hold or break, and which flags name it. A logistic model (Platt scaling over the
 maps them to a probability; its coefficients are fitted on held-out synthetic reports with
 scikit-learn and stored as JSON in ``models/calibration.json`` (no pickle).
 
-Refit (after the tagger or the rules change) with::
+The runtime only loads that file. Refit it (after the tagger or the rules change) with::
 
-    .venv/bin/python -m nianbao.rules.confidence [N_DOCS] [SEED]
+    .venv/bin/python -m nianbao.training.calibrate [N_DOCS] [SEED]
 
-which generates ``N_DOCS`` synthetic reports (``nianbao.training.synth_corpus``), runs the rule
-layer on their rules-only tags and, where a model is shipped, on the model's tags, and writes the
-fitted coefficients with ``fit_calibration``.
+(``nianbao/training/calibrate.py``: fitting lives with training, above the runtime).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from nianbao.document import Document
 from nianbao.labels.catalogue import invariants_for
-from nianbao.rules.tables import Evidence
+from nianbao.resources import models_dir
+from nianbao.rules.evidence import Evidence
 from nianbao.rules.validate import check
 
-CALIBRATION_PATH = Path(__file__).resolve().parents[2] / "models" / "calibration.json"
+CALIBRATION_PATH = models_dir() / "calibration.json"
 FEATURES = ("model", "tag_logit", "start_logit", "label_score", "blank", "gap", "split", "mark",
             "log_posterior", "ambiguous", "unresolved", "inv_held", "inv_broken", "crosscheck", "no_checks",
             "rescued", "extra_values", "reader_agrees", "reader_disagrees")
@@ -97,7 +96,7 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> dict[str, Any]:
     """The fitted coefficients (``models/calibration.json``); a missing file is an error, not a guess."""
     if not path.is_file():
         raise FileNotFoundError(f"E_CALIBRATION: {path} is missing; fit it with "
-                                "`.venv/bin/python -m nianbao.rules.confidence`")
+                                "`.venv/bin/python -m nianbao.training.calibrate`")
     data = json.loads(path.read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"E_CALIBRATION: {path} was fitted on features {data['features']}, the code has "
@@ -125,79 +124,3 @@ def assign_confidence(doc: Document, evidence: dict[str, Evidence] | Any,
     for fid, x in document_features(doc, ev).items():
         doc.fields[fid].confidence = probability(x, calib)
     return doc
-
-
-# ----------------------------------------------------------------- fitting
-def fit_calibration(samples: Iterable[tuple[list[float], bool]], out: Path = CALIBRATION_PATH,
-                    note: str = "") -> dict[str, Any]:
-    """Fit the logistic calibration on (features, field is right) samples and save it as JSON."""
-    from sklearn.linear_model import LogisticRegression
-
-    xs, ys = [], []
-    for x, y in samples:
-        xs.append(x)
-        ys.append(1 if y else 0)
-    if len(set(ys)) < 2:
-        raise ValueError("E_CALIBRATION: the samples need both right and wrong fields to fit a calibration")
-    lr = LogisticRegression(C=1.0, max_iter=2000)
-    lr.fit(xs, ys)
-    data = {"method": "platt-logistic", "features": list(FEATURES), "coef": [float(c) for c in lr.coef_[0]],
-            "intercept": float(lr.intercept_[0]), "n_samples": len(ys), "n_wrong": len(ys) - sum(ys),
-            "note": note}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    load_calibration.cache_clear()
-    return data
-
-
-def synthetic_samples(n_docs: int, seed: int, use_model: bool) -> list[tuple[list[float], bool]]:
-    """(features, right) for every field the rule layer outputs on ``n_docs`` synthetic reports."""
-    from nianbao.inputs import InputItem
-    from nianbao.pipeline import Pipeline, PipelineConfig
-    from nianbao.rules import run_rules
-    from nianbao.training.synth_corpus import generate_one
-
-    pipe = Pipeline(PipelineConfig(use_model=use_model, fail_fast=True))
-    out: list[tuple[list[float], bool]] = []
-    for i in range(n_docs):
-        gold = generate_one(seed, i)
-        doc = pipe.start(InputItem(source=gold.name, data=gold.load_text().encode("utf-8")))
-        pipe.tagger.tag([doc])
-        doc, build = run_rules(doc)
-        if build is None:
-            continue
-        for fid, x in document_features(doc, build.evidence).items():
-            g = gold.fields.get(fid)
-            out.append((x, g is not None and _same(g.value, doc.fields[fid].value)))
-    return out
-
-
-def _same(a: float | int | None, b: float | int | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), abs_tol=1e-9)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Fit ``models/calibration.json`` on synthetic reports (rules-only tags, plus the model's if shipped)."""
-    import sys
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    n_docs = int(args[0]) if args else 600
-    seed = int(args[1]) if len(args) > 1 else 2027
-    samples = synthetic_samples(n_docs, seed, use_model=False)
-    note = f"synthetic seed {seed} (disjoint from the tagger's training seed), {n_docs} reports, rules-only tags"
-    try:
-        from nianbao.tagger.runtime import default_model_dir
-
-        if default_model_dir().is_dir():
-            samples += synthetic_samples(n_docs, seed, use_model=True)
-            note += " + model tags"
-    except (ImportError, AttributeError):
-        pass
-    data = fit_calibration(samples, note=note)
-    print(json.dumps({k: v for k, v in data.items() if k != "coef"}, ensure_ascii=False))
-
-
-if __name__ == "__main__":
-    main()

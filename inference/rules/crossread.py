@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from nianbao.document import Document, FieldValue, Flag
 from nianbao.labels.catalogue import invariants_for, table_of
+from nianbao.rules.reader import RuleReader
 from nianbao.rules.tables import Evidence, TableBuild, build
 from nianbao.rules.validate import check
 
@@ -29,8 +30,6 @@ _PROBLEM_CODES = ("split.", "table.")
 
 def reader_document(doc: Document) -> Document:
     """A copy of a tagged document (text, template, sections) tagged by the rules-only reader instead."""
-    from nianbao.rules.reader import RuleReader
-
     twin = Document(text=doc.text, norm_text=doc.norm_text, template=doc.template, sections=list(doc.sections))
     twin.offsets = doc.offsets
     RuleReader().tag([twin])

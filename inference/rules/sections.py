@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from nianbao.document import Document, Section
 from nianbao.labels.catalogue import SECTION_NUMERALS, SECTIONS
+from nianbao.rules.meta import signature_start
 
 CN = "一二三四五六七八九十"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -277,8 +278,6 @@ def detect_sections(doc: Document) -> Document:
 
 def trailing_limit(text: str, after: int, boilerplate: list[tuple[int, int]]) -> int:
     """Where the last section's content stops: the signature, else trailing site boilerplate, else the end."""
-    from nianbao.rules.meta import signature_start
-
     sig = signature_start(text, after)
     limit = sig if sig is not None else len(text)
     for a, b in sorted(boilerplate, reverse=True):

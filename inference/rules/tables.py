@@ -35,6 +35,7 @@ from nianbao.rules.digits import (
     solve_rows,
 )
 from nianbao.rules.events import Event, collect_events, split_tables, untagged_values
+from nianbao.rules.evidence import Evidence
 from nianbao.rules.headers import T4_CANON, t2_columns, t3_columns, t4_columns
 from nianbao.rules.layout import column_anchors, preferred_columns
 from nianbao.rules.rows import PrintedRow, assemble_rows
@@ -57,22 +58,6 @@ SURE_CUT = 0.99  # least probability of each model decision behind a cut no sum 
 # a bar of 0.8 fitted on synthetic seed 555 with tagger 0.2.0 let a wrong cut through on the synthetic test set
 # with tagger 0.3.0 (the model's cut priors are not knowledge), so only an all but certain cut stands unflagged
 _BALANCE = ("new_received", "carried_over", "total", "carried_forward")
-
-
-@dataclass
-class Evidence:
-    """What the rule layer knows about how one field was read (features for the confidence model)."""
-
-    kind: str  # cell | mark | blank | gap | split
-    label_score: float = 1.0
-    alternatives: int = 1  # candidates the row had
-    posterior: float = 1.0  # the chosen reading's share among near-tied readings
-    tag_prob: float | None = None  # mean tagger probability of the cell's tags
-    start_prob: float | None = None  # tagger probability that the cell starts where it does
-    rescued: bool = False  # read from text the tagger left untagged
-    model: bool = False  # a tagger model (not the rules-only reader) tagged the document
-    agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
-    stream: bool = False  # placed by its position in a value stream (``rules.stream``, ``rules.t4_order``), not by a row label
 
 
 @dataclass

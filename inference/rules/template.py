@@ -27,6 +27,7 @@ import re
 
 from nianbao.document import Document
 from nianbao.rules.lexicon import find_label_matches, squeeze
+from nianbao.rules.sections import find_headings
 
 V2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
 V2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "第二十条第(九)项",
@@ -97,6 +98,4 @@ def is_report(doc: Document) -> bool:
             return True
     if TTL_RE.search(text) or _table_label_matches(text):
         return True
-    from nianbao.rules.sections import find_headings
-
     return bool(find_headings(text))

@@ -29,7 +29,7 @@ from nianbao.document import Document, Flag
 from nianbao.labels.catalogue import Invariant, invariants_for, table_of
 
 if TYPE_CHECKING:
-    from nianbao.rules.tables import Evidence
+    from nianbao.rules.evidence import Evidence
 
 _DOUBT = ("split.", "table.", "crosscheck.tagger_reader")
 _COLUMN_IDENTITIES = ("invariant.balance", "invariant.outcome_total")

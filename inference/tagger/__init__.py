@@ -1,4 +1,4 @@
-"""Tagging stage: the trained model (``--model``) or the rules-only reader (``--no-model``).
+"""Tagging stage: the trained model (``--model``); ``nianbao.pipeline.load_tagger`` picks it or the rules-only reader.
 
 A tagger has ``tag(docs: list[Document]) -> list[Document]``: it sets ``doc.tags``
 (spans on the normalised text) and, for a model, ``doc.char_probs``.
@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from nianbao.document import Document
-    from nianbao.pipeline import PipelineConfig
 
 
 class Tagger(Protocol):
@@ -20,13 +19,3 @@ class Tagger(Protocol):
         """Set tags (and probabilities, for a model) on each document; return them."""
         ...
 
-
-def load_tagger(config: PipelineConfig) -> Tagger:
-    """The tagger a run asked for: rules-only reader, or the model via torch / ONNX Runtime."""
-    if not config.use_model:
-        from nianbao.rules.reader import RuleReader
-
-        return RuleReader()
-    from nianbao.tagger.runtime import load_model_tagger
-
-    return load_model_tagger(config)

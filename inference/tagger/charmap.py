@@ -191,6 +191,7 @@ def hf_tokenizer(charmap: CharMap):  # noqa: ANN201 - transformers.BertTokenizer
     It knows the vocabulary and special tokens; it is NOT used to encode text
     (it would drop whitespace): ``CharMap.encode`` is.
     """
+    # local: transformers costs seconds at start-up
     from transformers import BertTokenizerFast
 
     return BertTokenizerFast(vocab=dict(charmap.vocab), do_lower_case=False, tokenize_chinese_chars=True,

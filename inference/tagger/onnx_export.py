@@ -26,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from nianbao.tagger.charmap import CharMap
 from nianbao.tagger.runtime import (
     ONNX_FILE,
     VERIFY_FILE,
     OnnxBackend,
+    TaggerSpec,
     TorchBackend,
     file_sha256,
     load_torch_model,
@@ -63,6 +65,7 @@ class Verification:
 
 def export_onnx(folder: str | Path, optimize: bool = True, texts: Sequence[str] = ()) -> Verification:
     """Export ``folder``'s model to ``model.onnx``, verify it (on ``texts`` and random ids), write the verdict."""
+    # local: onnxruntime loads only for the ONNX runtime; torch costs seconds at start-up; only the model path needs it
     import onnxruntime
     import torch
 
@@ -79,6 +82,7 @@ def export_onnx(folder: str | Path, optimize: bool = True, texts: Sequence[str] 
                                         "attention_mask": {0: "batch", 1: "seq"},
                                         "logits": {0: "batch", 1: "seq"}})
         if optimize:
+            # local: onnxruntime loads only for the ONNX runtime
             from onnxruntime.transformers.optimizer import optimize_model
 
             opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
@@ -119,10 +123,8 @@ def verification_inputs(vocab_size: int, seed: int, max_len: int = 512) -> tuple
 
 def compare(folder: str | Path, texts: Sequence[str] = (), seed: int = 0) -> dict[str, float]:
     """Torch vs ONNX on the windows of ``texts`` (up to 64) and on random ids: max differences, agreement."""
+    # local: torch costs seconds at start-up; only the model path needs it
     import torch
-
-    from nianbao.tagger.charmap import CharMap
-    from nianbao.tagger.runtime import TaggerSpec
 
     folder = Path(folder)
     torch_backend = TorchBackend(folder)

@@ -21,14 +21,15 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from nianbao.document import Document, ModelInfo
+from nianbao.errors import StageError
 from nianbao.labels.tags import LABELS
-from nianbao.pipeline import StageError
+from nianbao.resources import models_dir
 from nianbao.tagger.charmap import CharMap
 from nianbao.tagger.decode import decode
 from nianbao.tagger.windows import plan_windows, softmax, stitch
 
 if TYPE_CHECKING:
-    from nianbao.pipeline import PipelineConfig
+    from nianbao.config import PipelineConfig
 
 WEIGHTS_FILE = "model.safetensors"
 ONNX_FILE = "model.onnx"
@@ -70,11 +71,11 @@ class TaggerSpec(BaseModel):
 
 
 def default_model_dir() -> Path:
-    """The shipped model: ``$NIANBAO_MODEL_DIR`` or ``models/nianbao-tagger`` in the source tree."""
+    """The shipped model: ``$NIANBAO_MODEL_DIR`` or ``nianbao-tagger`` in the installed ``nianbao.models``."""
     env = os.environ.get("NIANBAO_MODEL_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return models_dir() / DEFAULT_MODEL_NAME
 
 
 def file_sha256(path: str | Path) -> str:
@@ -104,6 +105,7 @@ def check_weights(folder: str | Path) -> Path:
 
 def load_torch_model(folder: str | Path, for_training: bool = False):  # noqa: ANN201 - a transformers model
     """The token-classification model of ``folder``: config from JSON, weights from safetensors, eager attention."""
+    # local: safetensors.torch imports torch (seconds at start-up); transformers costs seconds at start-up
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModelForTokenClassification
 
@@ -144,6 +146,7 @@ class TorchBackend:
 
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Logits for a padded batch."""
+        # local: torch costs seconds at start-up; only the model path needs it
         import torch
 
         with torch.inference_mode():
@@ -157,6 +160,7 @@ class OnnxBackend:
     name = "onnx"
 
     def __init__(self, path: str | Path, threads: int = 0) -> None:
+        # local: onnxruntime loads only for the ONNX runtime
         import onnxruntime as ort
 
         opts = ort.SessionOptions()

@@ -1,0 +1,1 @@
+"""The shipped models as package data (``nianbao.models``): the tagger folder and ``calibration.json``."""
