@@ -14,12 +14,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from nianbao.series.audit import audit_cli
+from nianbao.series.link import link_file
+from nianbao.training.synth_series import generate
+
 
 def run(n_agencies: int, n_years: int, workdir: Path, seed: int = 11) -> dict[str, float | int]:
     """Write the records, then time the streaming link and the audit over them."""
-    from nianbao.series.audit import audit_cli
-    from nianbao.series.link import link_file
-    from nianbao.training.synth_series import generate
 
     workdir.mkdir(parents=True, exist_ok=True)
     inp, out = workdir / "series.jsonl", workdir / "linked.jsonl"

@@ -34,9 +34,12 @@ from rich.console import Console
 from rich.table import Table
 
 from nianbao import __version__
+from nianbao.evaluation.bench_pipeline import end_to_end, make_corpus
 from nianbao.inputs import InputItem, iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules.budget import BUDGET_FLAG
+from nianbao.training.synth_adversarial import GLUED_STYLES, iter_stress
+from nianbao.training.synth_corpus import generate_one
 
 console = Console()
 app = typer.Typer(add_completion=False)
@@ -49,8 +52,6 @@ BUDGET_SHARE_LIMIT = 0.02  # stress documents whose search budget may run out
 
 def make_stress(path: Path, n: int, seed: int, per_kind: int, max_chars: int = 20000) -> dict[str, Any]:
     """Write the stress set as JSONL: ``n`` glued-style reports and ``per_kind`` adversarial texts of each kind."""
-    from nianbao.training.synth_adversarial import GLUED_STYLES, iter_stress
-    from nianbao.training.synth_corpus import generate_one
 
     kinds: dict[str, int] = {}
     with open(path, "w", encoding="utf-8") as fh:
@@ -100,6 +101,7 @@ def time_document(pipe: Pipeline, item: InputItem) -> dict[str, Any]:
 
 
 def _worker(corpus: str, config: PipelineConfig, queue: Any) -> None:
+    # local: torch costs start-up time; only this path needs it
     import torch
 
     torch.set_num_threads(1)
@@ -156,7 +158,6 @@ def main(n: int = typer.Option(300, help="Reports in the benchmark corpus (mixed
          workers: int = typer.Option(2, help="Worker processes of the end-to-end runs."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Measure the cost tail on the benchmark corpus and the stress set (ratios in the same run)."""
-    from nianbao.evaluation.bench_pipeline import end_to_end, make_corpus
 
     config = PipelineConfig(use_model=not no_model)
     result: dict[str, Any] = {"nianbao": __version__, "model": not no_model}

@@ -17,7 +17,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from nianbao.inputs import InputItem
+from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules.claims import cuts
+from nianbao.training.synth_corpus import generate_one
+from nianbao.training.synth_series import with_claims
 
 ROW = ("t2.normative_docs.issued", "t2.normative_docs.repealed", "t2.normative_docs.in_force")
 STYLES = ("glued_lines", "crawl")
@@ -25,10 +29,6 @@ STYLES = ("glued_lines", "crawl")
 
 def run(n: int, seed: int, use_model: bool = False) -> dict[str, Any]:
     """Parse ``n`` glued-style synthetic v2021 reports with a claim sentence; count pinned/settled/wrong."""
-    from nianbao.inputs import InputItem
-    from nianbao.pipeline import Pipeline, PipelineConfig
-    from nianbao.training.synth_corpus import generate_one
-    from nianbao.training.synth_series import with_claims
 
     pipe = Pipeline(PipelineConfig(use_model=use_model, fail_fast=True))
     rng = random.Random(seed)

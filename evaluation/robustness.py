@@ -32,6 +32,7 @@ from nianbao.inputs import InputItem
 from nianbao.labels.gold import load_gold
 from nianbao.normalise import decode_bytes
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.training.synth_html import gold_page, word_page
 
 Perturb = Callable[[str, random.Random], str]
 _FW_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -77,7 +78,6 @@ def _page(text: str, rng: random.Random) -> str:
 
 
 def _word_page(text: str, rng: random.Random, spans: list[tuple[int, int, str]] | None = None) -> str:
-    from nianbao.training.synth_html import word_page
 
     return word_page(text, rng, spans)
 
@@ -144,7 +144,6 @@ def run(gold_dir: Path, corpus: Path, use_model: bool = True, names: list[str] |
         for name, s in scores.items():
             fn, kind = PERTURBATIONS[name]
             if name in GOLD_CELLS:
-                from nianbao.training.synth_html import gold_page
 
                 page = gold_page(text, [(sp.start, sp.end, sp.tag, sp.field) for sp in g.spans], g.fields,
                                  g.template, random.Random(g.name))

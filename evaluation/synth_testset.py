@@ -11,7 +11,9 @@ the calibrator's (2027), so no test report was seen in training or calibration. 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import typer
 
 from nianbao.labels.gold import STYLES, GoldDoc
 from nianbao.training.synth_corpus import generate_one
+from nianbao.training.synth_html import word_page
 
 app = typer.Typer(add_completion=False)
 RESERVED_SEEDS = (13, 14, 15, 555, 2027)  # tagger training corpora (0.1.0, 0.2.0, 0.3.0), SURE_CUT tuning, calibration
@@ -55,10 +58,7 @@ def write_html_testset(out: Path, per_style: int, seed: int) -> int:
     """The same reports as Word-exported HTML pages (``training/synth_html.word_page``): ``docs.jsonl`` of
     ``{"id", "html"}`` and gold keyed by the page's sha256, values as in the text's gold (the HTML slice of the
     release report; spans and sections are not carried over, so only values and meta are scored)."""
-    import hashlib
-    import random
 
-    from nianbao.training.synth_html import word_page
 
     def render(doc: GoldDoc) -> tuple[str, str]:
         page = word_page(doc.text, random.Random(doc.name))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.4.0"
+from nianbao.version import __version__
+
 __all__ = ["Parser", "parse_text", "parse_file", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     """``Parser``, ``parse_text`` and ``parse_file`` load lazily, so ``import nianbao`` stays light."""
     if name in ("Parser", "parse_text", "parse_file"):
+        # local: start-up: `import nianbao` stays light; the API (and the model runtime) load on first use
         from nianbao import api
 
         return getattr(api, name)

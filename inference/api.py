@@ -9,13 +9,13 @@ from pathlib import Path
 
 from nianbao.document import Document
 from nianbao.inputs import InputItem, iter_inputs
+from nianbao.pipeline import Pipeline, PipelineConfig
 
 
 class Parser:
     """A parse pipeline kept in memory: the model is loaded on first use and reused."""
 
     def __init__(self, model: str | Path | None = None, runtime: str = "auto", no_model: bool = False) -> None:
-        from nianbao.pipeline import Pipeline, PipelineConfig
 
         self.pipeline = Pipeline(PipelineConfig(model_dir=Path(model) if model else None, runtime=runtime,
                                                 use_model=not no_model))

@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from nianbao import __version__
+from nianbao.labels.layout import document_table
 from nianbao.offsets import OffsetMap
+from nianbao.version import __version__
 
 SCHEMA_VERSION = "nianbao.doc/1"
 
@@ -223,8 +224,6 @@ class Document(BaseModel):
     def table(self, table_id: str) -> Any:
         """Table ``t2``, ``t3`` or ``t4`` as a pandas DataFrame laid out like the printed table (Chinese
         row and column labels); a blank, a mark or a missing field is <NA>, never 0 (``fields`` says which)."""
-        from nianbao.export.frame import document_table
-
         return document_table(self, table_id)
 
     def to_record(self) -> dict[str, Any]:

@@ -30,46 +30,21 @@ import gzip
 import json
 import os
 import zlib
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from nianbao.document import ErrorInfo
-
-Kind = Literal["text", "html"]
-
-TEXT_SUFFIXES = (".txt",)
-HTML_SUFFIXES = (".html", ".htm")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".arc.gz")  # crawl archives (nianbao.warc)
-MAX_READ_BYTES = 256 * 1024 * 1024  # never read more than this into memory; the decoder's own limit is lower
-
-
-@dataclass
-class InputItem:
-    """One input document before decoding: its ``source`` name and raw bytes (or text from JSONL)."""
-
-    source: str
-    data: bytes | None = None  # raw bytes (files), or the UTF-8 bytes of a JSONL text/html value
-    kind: Kind = "text"
-    text: str | None = None  # already-decoded text (JSONL records)
-    error: ErrorInfo | None = None  # could not even be read (unreadable file, bad JSON line)
-    url: str | None = None  # the page's address where the input knows it (a WARC record's WARC-Target-URI)
-
-
-@dataclass
-class InputStats:
-    """What input discovery saw: skipped non-input files, unreadable entries, documents per kind."""
-
-    skipped: int = 0  # files in directories that are not inputs (README.md, images...)
-    unreadable: int = 0  # files or directories that could not be read (each still yields an error item)
-    bad_lines: int = 0  # JSONL lines that are not {"id", "text"|"html"} objects (each yields an error item)
-    kinds: Counter[str] = field(default_factory=Counter)  # documents by origin: text, html, jsonl
-    skipped_examples: list[str] = field(default_factory=list)  # the first few skipped paths, for the summary
-    warc_skipped: Counter[str] = field(default_factory=Counter)  # WARC records that are no documents, by reason
-    warc_errors: int = 0  # truncated or corrupt WARC records (each yields an error item)
+from nianbao.items import (
+    HTML_SUFFIXES,
+    JSONL_SUFFIXES,
+    MAX_READ_BYTES,
+    TEXT_SUFFIXES,
+    WARC_SUFFIXES,
+    InputItem,
+    InputStats,
+    Kind,
+)
+from nianbao.warc import iter_warc
 
 
 def input_kind(name: str) -> str | None:
@@ -143,8 +118,6 @@ def _read_file(path: Path, source: str, kind: str, stats: InputStats, max_read_b
         yield from _read_jsonl(path, source, stats, max_read_bytes)
         return
     if kind == "warc":
-        from nianbao.warc import iter_warc
-
         yield from iter_warc(path, source, stats, max_read_bytes)
         return
     try:

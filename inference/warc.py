@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from nianbao.document import ErrorInfo
-from nianbao.inputs import WARC_SUFFIXES, InputItem, InputStats
+from nianbao.items import WARC_SUFFIXES, InputItem, InputStats
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 TEXT_TYPES = ("text/plain",)
@@ -70,6 +70,7 @@ def is_warc(name: str) -> bool:
 
 def iter_warc(path: Path, source: str, stats: InputStats, max_read_bytes: int) -> Iterator[InputItem]:
     """Yield one item per document record of a WARC/WET file, streaming; see the module docstring."""
+    # local: warcio costs start-up time; only this path needs it
     from warcio.archiveiterator import ArchiveIterator
 
     try:

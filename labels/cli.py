@@ -10,19 +10,29 @@ nianbao label serve --port 9090            # the ML backend (token from NIANBAO_
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
 import typer
 
 from nianbao.inputs import InputItem, InputStats, iter_inputs
-from nianbao.labels.gold import GOLD_DIR, GOLD_SCHEMA, STYLES, GoldDoc, default_corpus_root, load_gold
+from nianbao.labels.gold import (
+    GOLD_DIR,
+    GOLD_SCHEMA,
+    STYLES,
+    GoldDoc,
+    default_corpus_root,
+    document_name,
+    load_gold,
+)
+from nianbao.labels.review import REVIEW_CONFIG, corrections_from_export, review_tasks
 from nianbao.labels.studio import document_task, document_to_prediction, gold_to_task, label_config
+from nianbao.labels.studio_client import connect
 from nianbao.labels.studio_client import pull as do_pull
 from nianbao.labels.studio_client import push as do_push
 from nianbao.labels.studio_export import convert_export, gold_to_examples
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.review.source import SourceError
 
 app = typer.Typer(
     help="Label Studio round trip: push tasks, pull annotations, serve the model.",
@@ -94,21 +104,6 @@ def corpus_source(source: str, corpus_root: Path) -> str:
     except ValueError:
         return source
     return f"{rel.as_posix()}{hash_}{record}"
-
-
-def document_name(source: str) -> str:
-    """A gold name for a report: its path without extensions, with ``/``, ``.`` and ``#`` as ``-``.
-
-    >>> document_name("pdf/hongze-2023.layout.txt"), document_name("/tmp/x/batch.jsonl#7")
-    ('pdf-hongze-2023-layout', 'batch-7')
-    """
-    base, _, record = source.partition("#")
-    path = Path(base)
-    while path.suffix.lower() in (".txt", ".html", ".htm", ".jsonl", ".gz"):
-        path = path.with_suffix("")
-    stem = path.name if path.is_absolute() else path.as_posix()
-    name = re.sub(r"[/.#\\]+", "-", stem + (f"#{record}" if record else ""))
-    return name.strip("-") or "report"
 
 
 def build_tasks(
@@ -206,11 +201,8 @@ def push(
     root: Path | None = typer.Option(None, "--root", help="With --review: where relative record sources lie."),
 ) -> None:
     """Create or update a project with our labeling config and import tasks with pre-annotations."""
-    from nianbao.labels.studio import label_config
 
     if review is not None:
-        from nianbao.labels.review import REVIEW_CONFIG, review_tasks
-        from nianbao.review.source import SourceError
 
         with review.open(encoding="utf-8") as fh:
             try:
@@ -253,8 +245,6 @@ def pull(
     if export_json:
         export_json.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     if corrections is not None:
-        from nianbao.labels.review import corrections_from_export
-        from nianbao.labels.studio_client import connect
 
         users = {int(u.id): str(u.email) for u in connect(url, token).users.list() if getattr(u, "email", None)}
         answers = corrections_from_export(export, users)

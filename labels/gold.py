@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,18 @@ def load_gold(path: Path) -> list[GoldDoc]:
 def default_corpus_root() -> Path:
     """``../shared/corpus`` beside the repository (where CI puts it)."""
     return Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+def document_name(source: str) -> str:
+    """A gold name for a report: its path without extensions, with ``/``, ``.`` and ``#`` as ``-``.
+
+    >>> document_name("pdf/hongze-2023.layout.txt"), document_name("/tmp/x/batch.jsonl#7")
+    ('pdf-hongze-2023-layout', 'batch-7')
+    """
+    base, _, record = source.partition("#")
+    path = Path(base)
+    while path.suffix.lower() in (".txt", ".html", ".htm", ".jsonl", ".gz"):
+        path = path.with_suffix("")
+    stem = path.name if path.is_absolute() else path.as_posix()
+    name = re.sub(r"[/.#\\]+", "-", stem + (f"#{record}" if record else ""))
+    return name.strip("-") or "report"

@@ -25,6 +25,7 @@ import re
 from typing import Any
 
 from nianbao.labels.catalogue import is_money
+from nianbao.review.source import source_text
 
 REVIEW_CONFIG = """<View>
   <Header value="$title"/>
@@ -182,7 +183,6 @@ def review_tasks(records: list[dict[str, Any]] | Any, root: Any = None,
                  min_confidence: float | None = None) -> tuple[list[dict[str, Any]], int]:
     """Tasks for the records with doubtful fields (their source re-read, sha256 checked); and how many
     records had nothing to review."""
-    from nianbao.review.source import source_text
 
     tasks, skipped = [], 0
     for rec in records:

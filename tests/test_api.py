@@ -55,7 +55,7 @@ def test_table_layout_and_blanks(parser: nianbao.Parser) -> None:
     nulls = 0
     for tid in ("t2", "t3", "t4"):
         df = doc.table(tid)
-        from nianbao.export.layout import table_layout
+        from nianbao.labels.layout import table_layout
 
         lay = table_layout(tid, doc.template, doc.fields)
         for r in lay.rows:

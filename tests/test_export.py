@@ -13,8 +13,8 @@ import pytest
 
 from nianbao.export.duckdb_out import write_duckdb
 from nianbao.export.files_out import write_folder, write_xlsx
-from nianbao.export.layout import table_fields
 from nianbao.export.tables import field_kind
+from nianbao.labels.layout import table_fields
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,12 @@ import random
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from types import SimpleNamespace
 
+from nianbao.labels import catalogue as cat
 from nianbao.training import synth_phrases as ph
+from nianbao.training.synth_content import CellValue
+from nianbao.training.synth_render import build_tables
 
 NAV = ("首页", "政务公开", "政府信息公开", "政策文件", "政策解读", "互动交流", "办事服务", "数据开放", "走进本区")
 SUBJECTS = ("召开2024年第{n}次常务会议", "开展安全生产大检查", "举办乡村振兴专题培训班", "部署防汛抗旱工作",
@@ -222,7 +226,10 @@ def _render_blocks(blocks: list[Block], rng: random.Random) -> str:
 
 def write_warc(path: Path, pages: Iterable[tuple[str, str]]) -> int:
     """Write ``(url, html)`` pages as a gzipped WARC of HTTP 200 responses (UTF-8); returns how many."""
+    # local: warcio costs start-up time; only this path needs it
     from warcio.statusandheaders import StatusAndHeaders
+
+    # local: warcio costs start-up time; only this path needs it
     from warcio.warcwriter import WARCWriter
 
     n = 0
@@ -239,11 +246,7 @@ def write_warc(path: Path, pages: Iterable[tuple[str, str]]) -> int:
 def gold_tables(text: str, fields: dict, template: str) -> dict[str, list[Block]]:
     """The template tables of a labelled report rebuilt from its gold fields, each value in its own cell
     as printed (``text[span]``; a blank cell empty), with the template's titles, headers and row labels."""
-    from types import SimpleNamespace
 
-    from nianbao.labels import catalogue as cat
-    from nianbao.training.synth_content import CellValue
-    from nianbao.training.synth_render import build_tables
 
     cells: dict[str, CellValue] = {}
     for fid, f in fields.items():

@@ -28,6 +28,7 @@ from nianbao.batch.ray_engine import RayEngine, is_uri, iter_uri_jsonl
 from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
+from nianbao.series.link import link_cli
 
 err = Console(stderr=True)
 SLOW_S = 5.0  # a document parsing for longer than this is named on the progress bar
@@ -139,7 +140,6 @@ def _link_in_place(output: str, fmt: str) -> None:
     """``nianbao link`` over a finished JSONL output, written back in its place (input order kept)."""
     if fmt != "jsonl" or "://" in output:
         raise typer.BadParameter("--link needs a local JSONL output")
-    from nianbao.series.link import link_cli
 
     out = Path(output)
     tmp = out.with_name(out.name + ".linking")

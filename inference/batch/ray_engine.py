@@ -67,6 +67,7 @@ class ParseActor:
         if doc_timeout or max_worker_mb:
             self.pool = LimitedPool(config, 1, doc_timeout, max_worker_mb, setup)
             return
+        # local: torch costs start-up time; only this path needs it
         import torch
 
         torch.set_num_threads(1)

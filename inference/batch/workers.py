@@ -17,9 +17,12 @@ a time; the parent knows when each task started and polls each worker's RSS.
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
 import heapq
 import itertools
 import os
+import signal
 import sys
 import threading
 import time
@@ -52,7 +55,6 @@ class DocumentLimitError(RuntimeError):
 
 def error_record(item: InputItem, code: str, message: str) -> dict[str, Any]:
     """The error record (stage ``worker``) for a document its worker could not finish."""
-    import hashlib
 
     doc = Document(source=item.source, doc_id=hashlib.sha256(item.data).hexdigest() if item.data else "")
     return doc.fail(code, "worker", message).to_record()
@@ -66,8 +68,6 @@ def die_with_parent(parent_pid: int) -> None:
     """
     if sys.platform.startswith("linux"):
         try:
-            import ctypes
-            import signal
 
             ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
         except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the watchdog alone
@@ -87,14 +87,13 @@ def build_pipeline(config: PipelineConfig, threads: int = 1) -> Pipeline:
     """A pipeline as a worker runs it: ``threads`` torch threads, the tagger and rule modules loaded up front."""
     if config.use_model:
         try:
+            # local: torch costs start-up time; only this path needs it
             import torch
 
             torch.set_num_threads(threads)
         except ImportError:  # pragma: no cover - torch is a dependency
             pass
     pipe = Pipeline(config.model_copy(update={"threads": threads}))
-    import nianbao.normalise  # noqa: F401 - loaded now, so no document's time limit pays for the imports
-    import nianbao.rules  # noqa: F401
 
     try:
         _ = pipe.tagger

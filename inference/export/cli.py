@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from nianbao.export.duckdb_out import write_duckdb
+from nianbao.export.files_out import write_folder, write_xlsx
+
 
 def export(
     src: Path = typer.Argument(..., help="A parse output (JSONL or JSONL.gz)."),
@@ -17,8 +20,6 @@ def export(
 ) -> None:
     """Export a parse output to DuckDB, a spreadsheet, or Parquet/CSV files: reports, fields (long),
     flags, resolutions, one wide table per report table (t2, t3, t4) and their Chinese headers."""
-    from nianbao.export.duckdb_out import write_duckdb
-    from nianbao.export.files_out import write_folder, write_xlsx
 
     if not src.is_file():
         raise typer.BadParameter(f"no such file: {src}", param_hint="SRC")

@@ -27,6 +27,7 @@ def write_duckdb(src: str | Path, db: str | Path, batch_records: int = 500,
 
     Records are read and inserted ``batch_records`` at a time and DuckDB keeps to ``memory_limit``
     (it spills to disk beyond it), so memory does not grow with the number of records."""
+    # local: DuckDB costs start-up time; only this path needs it
     import duckdb
 
     db = Path(db)

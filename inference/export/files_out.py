@@ -18,6 +18,7 @@ XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included: longer tables con
 def write_folder(src: str | Path, out_dir: str | Path, fmt: str = "parquet",
                  batch_records: int = 500) -> dict[str, int]:
     """One ``<table>.parquet`` (or ``.csv``) per export table in ``out_dir``; returns rows per table."""
+    # local: pyarrow costs start-up time; only this path needs it
     import pyarrow.parquet as pq
 
     if fmt not in ("parquet", "csv"):
@@ -70,6 +71,7 @@ def _write(writers: dict[str, Any], batch: dict[str, list[dict]], counts: dict[s
 
 def _flush(writer: Any, parts: list) -> None:
     """Write the buffered batches of one table as one row group."""
+    # local: pyarrow costs start-up time; only this path needs it
     import pyarrow as pa
 
     if writer is not None and parts and hasattr(writer, "write_table"):
@@ -89,6 +91,7 @@ def _csv(v: Any) -> Any:
 
 def write_xlsx(src: str | Path, path: str | Path, batch_records: int = 500) -> dict[str, int]:
     """One sheet per export table (write-only workbook: rows go to disk as they come); returns rows per table."""
+    # local: openpyxl costs start-up time; only this path needs it
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)

@@ -20,13 +20,14 @@ there, the long table says which) and ``headers`` (field ID -> its table's Chine
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from nianbao.export.layout import TABLES, field_label, table_fields
+from nianbao.labels.layout import TABLES, field_label, table_fields
 
 Kind = Literal["number", "blank", "mark"]
 
@@ -140,7 +141,6 @@ def header_rows() -> list[dict[str, Any]]:
 
 def iter_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, record) for each non-blank line of a parse output, streaming."""
-    import gzip
 
     p = Path(path)
     opener = gzip.open if p.name.endswith(".gz") else open

@@ -21,6 +21,13 @@ from typing import Any
 import typer
 
 from nianbao.document import Flag, Resolution
+from nianbao.labels.gold import GoldDoc, GoldField, GoldSection, GoldSpan, document_name
+from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.review.source import SourceError, source_item
+from nianbao.rules import run_rules
+from nianbao.rules.claims import settled_confidence
+from nianbao.rules.confidence import assign_confidence
+from nianbao.rules.validate import validate
 
 
 class ApplyError(Exception):
@@ -84,7 +91,6 @@ class Resolver:
         self._pipes: dict[bool, Any] = {}
 
     def _pipeline(self, use_model: bool) -> Any:
-        from nianbao.pipeline import Pipeline, PipelineConfig
 
         if use_model not in self._pipes:
             self._pipes[use_model] = Pipeline(PipelineConfig(
@@ -93,11 +99,6 @@ class Resolver:
 
     def resolve(self, record: dict[str, Any], corrections: list[dict[str, Any]]) -> dict[str, Any]:
         """The record with the corrections applied, flags and confidences re-run."""
-        from nianbao.review.source import source_item
-        from nianbao.rules import run_rules
-        from nianbao.rules.claims import settled_confidence
-        from nianbao.rules.confidence import assign_confidence
-        from nianbao.rules.validate import validate
 
         fields = record.get("fields") or {}
         answers: dict[str, dict[str, Any]] = {}
@@ -168,8 +169,6 @@ class Resolver:
         """A reviewed report as a gold file (``labels/gold`` format) from the last resolved record: its
         fields and sections, the parse's tag spans; ``used_for: ["review"]`` (not held out: every cell
         nobody reviewed is the parser's own reading, so it must never measure that parser)."""
-        from nianbao.labels.cli import document_name
-        from nianbao.labels.gold import GoldDoc, GoldField, GoldSection, GoldSpan
 
         doc = self.last_doc
         spans = []
@@ -243,7 +242,6 @@ def apply(
     style: str = typer.Option("crawl", "--style", help="With --gold: the reports' input style."),
 ) -> None:
     """Settle reviewed fields: replace their values, record the resolutions, re-run flags and confidence."""
-    from nianbao.review.source import SourceError
 
     try:
         counts = apply_file(src, corrections, output, Resolver(root, model, runtime), gold, style)

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from nianbao.export.layout import TABLE_TITLES
+from nianbao.labels.layout import TABLE_TITLES
 from nianbao.review.view import CellView, alternative_diffs, cell_views, fmt_value, layouts
 
 CSS = """

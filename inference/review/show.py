@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from nianbao.export.layout import TABLE_TITLES
+from nianbao.api import Parser
+from nianbao.labels.layout import TABLE_TITLES
+from nianbao.review.page import write_page
+from nianbao.review.source import SourceError, read_record, source_text
 from nianbao.review.view import alternative_diffs, cell_views, fmt_value, layouts
 
 FIXED_WIDTH = 220  # off a terminal: wide enough that CJK labels never wrap
@@ -91,7 +94,6 @@ def show(
     model: Path | None = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
 ) -> None:
     """Show one report's tables as the template prints them (flags highlighted), or write its review page."""
-    from nianbao.review.source import SourceError, read_record, source_text
 
     if (input is None) == (record is None):
         raise typer.BadParameter("give a report INPUT or --record OUT.jsonl#N (one of them)")
@@ -104,14 +106,12 @@ def show(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
     else:
-        from nianbao.api import Parser
 
         doc = Parser(model=model, no_model=no_model).parse_file(input)  # type: ignore[arg-type]
         rec, text = doc.to_record(), doc.text
         tags = [(*doc.to_source(t.start, t.end), t.tag) for t in doc.tags if t.tag not in ("VAL", "BLANK")]
     render(rec, make_console())
     if html is not None:
-        from nianbao.review.page import write_page
 
         write_page(rec, text or "", html, tags)
         typer.echo(f"review page -> {html}")

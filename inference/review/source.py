@@ -9,7 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from nianbao.document import Document
 from nianbao.inputs import InputItem, iter_inputs
+from nianbao.normalise import decode_item
+from nianbao.pipeline import MAX_INPUT_BYTES
 
 
 class SourceError(Exception):
@@ -43,9 +46,6 @@ def source_item(record: dict[str, Any], root: str | Path | None = None) -> Input
 
 def source_text(record: dict[str, Any], root: str | Path | None = None) -> str:
     """The decoded original text of a record's source (its spans index into it)."""
-    from nianbao.document import Document
-    from nianbao.normalise import decode_item
-    from nianbao.pipeline import MAX_INPUT_BYTES
 
     return decode_item(source_item(record, root), Document(), MAX_INPUT_BYTES).text
 

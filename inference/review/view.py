@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.export.layout import TABLES, Layout, table_layout
 from nianbao.export.tables import field_kind
+from nianbao.labels.layout import TABLES, Layout, table_layout
 
 
 @dataclass

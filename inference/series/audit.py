@@ -11,6 +11,7 @@ cross-year breaks and open flags.
 from __future__ import annotations
 
 import html
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -173,9 +174,11 @@ def pick(agencies: dict[str, Agency], top: int, names: list[str] | None) -> list
 
 def plot(chosen: list[Agency], path: Path) -> None:
     """Small multiples: one panel per agency, received / answered / carried over by year."""
+    # local: matplotlib costs start-up time; only this path needs it
     import matplotlib
 
     matplotlib.use("Agg")
+    # local: matplotlib costs start-up time; only this path needs it
     import matplotlib.pyplot as plt
 
     n = max(1, len(chosen))
@@ -240,7 +243,6 @@ def write_audit(records: Iterable[dict[str, Any]], report: Path, top: int = 10, 
 
 def audit_cli(inp: Path, report: Path, top: int, agency: list[str] | None, plots: bool) -> None:
     """``nianbao audit OUT.jsonl --report audit.md``."""
-    import json
 
     with inp.open(encoding="utf-8") as fh:
         s = write_audit((json.loads(line) for line in fh if line.strip()), report, top, agency, plots)

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import typer
 
+from nianbao.series.audit import audit_cli
+from nianbao.series.link import link_cli
+
 
 def link(inp: Path = typer.Argument(..., help="Parse output (JSONL) of a corpus."),
          output: Path = typer.Option(..., "-o", "--output", help="Linked records (JSONL), in input order."),
          summary: Path | None = typer.Option(None, "--summary", help="Write the series and tie counts as JSON here."),
          quiet: bool = typer.Option(False, "--quiet", help="Print nothing.")) -> None:
     """Group reports into agency series and use consecutive years' ties as evidence."""
-    from nianbao.series.link import link_cli
 
     link_cli(inp, output, summary, quiet)
 
@@ -23,6 +25,5 @@ def audit(inp: Path = typer.Argument(..., help="Linked (or parsed) records, JSON
           agency: list[str] | None = typer.Option(None, "--agency", help="Show agencies whose key or name holds this."),
           no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG of small multiples.")) -> None:
     """Corpus summary and per-agency series of key figures, cross-year breaks and open flags."""
-    from nianbao.series.audit import audit_cli
 
     audit_cli(inp, report, top, agency, not no_plots)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.series.identity import content_signature, series_key
-from nianbao.series.store import Grouping, group
+from nianbao.series.store import DiskStore, Grouping, group
 from nianbao.series.ties import SETTLING, TIES, TieCheck, checks
 
 
@@ -222,7 +222,6 @@ def set_settled_confidence(rec: dict[str, Any], summary: LinkSummary) -> None:
 def link_file(inp: Path, output: Path, workdir: Path | None = None, batch: int = 50_000) -> LinkSummary:
     """``link`` for a corpus larger than memory: keys to DuckDB on disk, one series in memory at a time,
     changed records kept on disk, then the input streamed to ``output`` in order."""
-    from nianbao.series.store import DiskStore
 
     summary = LinkSummary()
     store = DiskStore(workdir)
