@@ -114,6 +114,15 @@ def _find_row(doc: Document, rows: tuple[GridRow, ...], r: ReadRow) -> GridRow |
     return by_start[votes.most_common(1)[0][0]]
 
 
+def _after_label(doc: Document, g: GridRow, r: ReadRow, cells: list[GridCell]) -> bool:
+    """Whether the value cells lie after the cell that holds the row's label (a row without one: yes)."""
+    if r.label_at is None:
+        return True
+    pos = doc.offsets.starts[r.label_at]
+    label = next((c for c in g.cells if c.span[0] <= pos < c.span[1]), None)
+    return label is not None and cells[0].col >= label.col + label.cols
+
+
 def _same(a: FieldValue | None, value: float | int | None) -> bool:
     if a is None:
         return False
@@ -138,7 +147,7 @@ def reconcile(doc: Document, built: TableBuild, read: dict[str, list[ReadRow]]) 
         for r in table_rows:
             g = _find_row(doc, rows, r)
             cells = value_cells(g, len(r.fids)) if g is not None else None
-            if cells is None:
+            if cells is None or g is None or not _after_label(doc, g, r, cells):
                 continue
             for j, (fid, cell) in enumerate(zip(r.fids, cells, strict=True)):
                 if fid not in valid:
