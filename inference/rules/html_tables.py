@@ -5,10 +5,9 @@ header, as for any text. For a page source (``Document.kind == "html"``), every 
 looked up in the page's table markup (``normalise.html_grid``): the ``<tr>`` that holds the row's label
 (a label-less row, table 4's: the ``<tr>`` that holds most of its values). Its last ``n`` cells, ``n``
 the row's columns, are its value cells, in printed order: a blank cell is a blank (null) in its own
-column, a value never crosses a cell border. The row is read from the grid only when it fits: it has at
-least ``n`` cells after its label and none of its cells before them holds a number (else the grid and
-the template disagree about the row, and the text reading stands), and each value cell reads as a value,
-a mark or a blank.
+column, a value never crosses a cell border. The row is read from the grid only when it fits: exactly
+``n`` cells after its label cell, each reading as a value, a mark or a blank (else the markup and the
+template disagree about the row, a trailing empty cell or a glued run, say, and the text reading stands).
 
 For every field of a row read from the grid:
 
@@ -59,24 +58,23 @@ def is_page(doc: Document) -> bool:
 
 
 def value_cells(row: GridRow, n: int) -> list[GridCell] | None:
-    """The row's ``n`` value cells (its last ``n`` own cells) and their readings, or None where the row
-    does not fit: fewer cells, a number among the cells before them, or a value cell that reads as no value.
+    """The row's ``n`` value cells, or None where the row does not fit: the cells at its end that read as a
+    value, a mark or a blank (up to its label, which reads as none of these) are not exactly ``n``, or one of
+    them is carried down from a row above (``rowspan``).
 
     >>> from nianbao.normalise.html_grid import data_rows
-    >>> r = data_rows("<table><tr><td>规章</td><td>1</td><td>&nbsp;</td><td>/</td></tr></table>")[0]
-    >>> [c.text for c in value_cells(r, 3)], value_cells(r, 4)
-    (['1', '', '/'], None)
+    >>> r = data_rows("<table><tr><td>1</td><td>规章</td><td>1</td><td>&nbsp;</td><td>/</td></tr></table>")[0]
+    >>> [c.text for c in value_cells(r, 3)], value_cells(r, 4), value_cells(r, 2)
+    (['1', '', '/'], None, None)
     """
-    own = row.own_cells()
-    if len(own) < n + (0 if n else 1) or n == 0:
+    run: list[GridCell] = []
+    for c in reversed(row.cells):
+        if _reading(c) is None:
+            break
+        run.append(c)
+    if n == 0 or len(run) != n or any(c.row != row.index or c.rows > 1 for c in run):
         return None
-    cells = own[len(own) - n:]
-    for c in own[:len(own) - n]:
-        if c.text and _reading(c) is not None:
-            return None
-    if any(c.rows > 1 for c in cells) or any(c.text and _reading(c) is None for c in cells):
-        return None
-    return cells
+    return run[::-1]
 
 
 def _reading(cell: GridCell) -> Parsed | None:
