@@ -73,6 +73,7 @@ def test_unclosed_cells_and_rows() -> None:
     ("<td>1</td><td>规章</td><td>1</td><td>2</td>", 2, ["1", "2"]),  # numbering before the label
     ("<td>规章</td><td>1</td><td>2</td><td></td>", 2, None),  # a trailing empty cell: which are the values?
     ("<td>规章</td><td>12</td>", 2, None),  # a glued run in one cell: the text reading cuts it
+    ("<td>规章</td>" + "<td><p>&nbsp;</p></td>" * 4, 3, ["", "", ""]),  # padded with blanks: all blank anyway
     ("<td>规章</td><td>1件</td><td>2</td>", 2, None),  # a cell that reads as no value
     ("<td rowspan=2>规章</td><td>1</td><td>2</td>", 2, ["1", "2"]),
 ])

@@ -5,9 +5,10 @@ header, as for any text. For a page source (``Document.kind == "html"``), every 
 looked up in the page's table markup (``normalise.html_grid``): the ``<tr>`` that holds the row's label
 (a label-less row, table 4's: the ``<tr>`` that holds most of its values). Its last ``n`` cells, ``n``
 the row's columns, are its value cells, in printed order: a blank cell is a blank (null) in its own
-column, a value never crosses a cell border. The row is read from the grid only when it fits: exactly
-``n`` cells after its label cell, each reading as a value, a mark or a blank (else the markup and the
-template disagree about the row, a trailing empty cell or a glued run, say, and the text reading stands).
+column, a value never crosses a cell border. The row is read from the grid only when it fits: ``n``
+cells after its label cell, each reading as a value, a mark or a blank; more only where they read the same
+wherever the columns are placed among them (a row padded with blanks). Else the markup and the template
+disagree about the row (a trailing empty cell after values, a glued run) and the text reading stands.
 
 For every field of a row read from the grid:
 
@@ -58,23 +59,30 @@ def is_page(doc: Document) -> bool:
 
 
 def value_cells(row: GridRow, n: int) -> list[GridCell] | None:
-    """The row's ``n`` value cells, or None where the row does not fit: the cells at its end that read as a
-    value, a mark or a blank (up to its label, which reads as none of these) are not exactly ``n``, or one of
-    them is carried down from a row above (``rowspan``).
+    """The row's ``n`` value cells, or None where the row does not fit: fewer than ``n`` cells at its end
+    read as a value, a mark or a blank (up to its label, which reads as none of these); or more, and placing
+    the ``n`` columns anywhere among them changes a value (a padded row of blanks reads the same wherever);
+    or one is carried down from a row above (``rowspan``).
 
     >>> from nianbao.normalise.html_grid import data_rows
     >>> r = data_rows("<table><tr><td>1</td><td>规章</td><td>1</td><td>&nbsp;</td><td>/</td></tr></table>")[0]
     >>> [c.text for c in value_cells(r, 3)], value_cells(r, 4), value_cells(r, 2)
     (['1', '', '/'], None, None)
+    >>> len(value_cells(data_rows("<table><tr><td>规章</td>" + "<td></td>" * 4 + "</tr></table>")[0], 3))
+    3
     """
     run: list[GridCell] = []
     for c in reversed(row.cells):
         if _reading(c) is None:
             break
         run.append(c)
-    if n == 0 or len(run) != n or any(c.row != row.index or c.rows > 1 for c in run):
+    run.reverse()
+    if n == 0 or len(run) < n or any(c.row != row.index or c.rows > 1 for c in run[-n:]):
         return None
-    return run[::-1]
+    readings = [_reading(c) for c in run]
+    if any(readings[k:k + n] != readings[-n:] for k in range(len(run) - n)):
+        return None  # padded with more cells than columns, and where the values stand changes what they are
+    return run[-n:]
 
 
 def _reading(cell: GridCell) -> Parsed | None:
