@@ -181,3 +181,15 @@ def test_real_report_blank_rows_need_no_inferring(pipe: Pipeline, corpus_root: P
     got = {f: v.value for f, v in doc.fields.items()}
     assert all(values_equal(v.value, got.get(f, "missing")) for f, v in g.fields.items())
     assert not [fl for fl in doc.flags if fl.code == "table.blank_inferred"]
+
+
+@pytest.mark.usefixtures("corpus_root")
+def test_tuning_reports_as_html_gold_cells_need_no_flag(corpus_root: Path) -> None:
+    """The robustness row ``html_gold_cells`` on the tuning reports: every value right, none flagged (their own
+    sums hold); from the layout text alone seeds-000 had 150 right fields flagged ``table.blank_inferred``."""
+    from nianbao.evaluation.robustness import run
+
+    tune = [g.name for g in load_gold(GOLD_DIR) if "tune" in (g.used_for or [])]
+    scores = run(GOLD_DIR, corpus_root, names=["html_gold_cells"], docs=tune)["html_gold_cells"]
+    assert scores.docs == len(tune) == 7
+    assert (scores.right, scores.silent, scores.flagged_right) == (scores.fields, 0, 0)
