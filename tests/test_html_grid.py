@@ -147,6 +147,18 @@ def test_a_row_the_grid_does_not_fit_keeps_its_text_reading(pipe: Pipeline) -> N
     assert {f: v.value for f, v in doc.fields.items()} == before and not doc.flags
 
 
+def test_two_rows_of_the_reading_in_one_tr_keep_the_text_reading(pipe: Pipeline) -> None:
+    page, _ = _report()
+    doc = _read(pipe, page)
+    at = doc.norm_text.index("规章")
+    fids = ["t2.regulations.issued", "t2.regulations.repealed", "t2.regulations.in_force"]
+    wrong = doc.fields[fids[0]].model_copy(update={"value": 99})
+    doc.fields[fids[0]] = wrong
+    other = [f.replace("regulations", "normative_docs") for f in fids]
+    reconcile(doc, TableBuild(), {"t2": [ReadRow(fids, at, [None] * 3), ReadRow(other, at + 1, [None] * 3)]})
+    assert doc.fields[fids[0]] is wrong and not doc.flags
+
+
 def test_grid_drops_blank_and_split_flags_it_proves(pipe: Pipeline) -> None:
     from nianbao.document import Flag
 

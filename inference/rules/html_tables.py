@@ -27,6 +27,7 @@ Rows split over several ``<table>`` elements need no joining here: each row is f
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nianbao.document import Document, FieldValue, Flag
@@ -43,14 +44,14 @@ PROVED_CODES = ("table.blank_inferred", "table.extra_values", "table.unreadable_
                 "split.unresolved", "split.unpinned", "table.stream_ambiguous")
 
 
+@dataclass
 class ReadRow:
     """A row the text reading found: its field IDs in printed column order, the normalised-text
     position inside its label (None: no label), and the units its column headers name."""
 
-    def __init__(self, fids: list[str], label_at: int | None, units: list[str | None]) -> None:
-        self.fids = fids
-        self.label_at = label_at
-        self.units = units
+    fids: list[str]
+    label_at: int | None
+    units: list[str | None]
 
 
 def is_page(doc: Document) -> bool:
@@ -149,35 +150,40 @@ def reconcile(doc: Document, built: TableBuild, read: dict[str, list[ReadRow]]) 
     valid = all_field_ids()
     proved: set[str] = set()
     disagree: dict[str, float | int | None] = {}
+    fits: list[tuple[ReadRow, GridRow, list[GridCell]]] = []
     for table_rows in read.values():
         for r in table_rows:
             g = _find_row(doc, rows, r)
             cells = value_cells(g, len(r.fids)) if g is not None else None
-            if cells is None or g is None or not _after_label(doc, g, r, cells):
+            if cells is not None and g is not None and _after_label(doc, g, r, cells):
+                fits.append((r, g, cells))
+    claims = Counter(id(g) for _, g, _ in fits)
+    for r, g, cells in fits:
+        if claims[id(g)] > 1:
+            continue  # two rows of the reading in one <tr>: which is it? the text reading stands
+        for j, (fid, cell) in enumerate(zip(r.fids, cells, strict=True)):
+            if fid not in valid:
                 continue
-            for j, (fid, cell) in enumerate(zip(r.fids, cells, strict=True)):
-                if fid not in valid:
-                    continue
-                p = _reading(cell)
-                assert p is not None  # value_cells checked it
-                old = doc.fields.get(fid)
-                if old is not None and not _same(old, p.value):
-                    disagree[fid] = old.value
-                unit = None
-                if p.value is not None:
-                    header_unit = r.units[j] if j < len(r.units) else None
-                    printed = old.unit if old is not None else None
-                    unit = p.unit or ((printed or header_unit) if is_money(fid) else None)
-                doc.fields[fid] = FieldValue(value=p.value, raw=p.raw, unit=unit,
-                                             norm_span=_norm_span(doc, cell.span))
-                if not cell.text:
-                    doc.pin_source_span(fid, cell.span)  # no normalised position maps to a blank's content start
-                ev = built.evidence.get(fid)
-                kind = "cell" if p.value is not None else ("mark" if p.raw else "blank")
-                built.evidence[fid] = Evidence(kind=kind, label_score=ev.label_score if ev else 1.0,
-                                               model=ev.model if ev else doc.char_probs is not None,
-                                               agree=ev.agree if ev else None)
-                proved.add(fid)
+            p = _reading(cell)
+            assert p is not None  # value_cells checked it
+            old = doc.fields.get(fid)
+            if old is not None and not _same(old, p.value):
+                disagree[fid] = old.value
+            unit = None
+            if p.value is not None:
+                header_unit = r.units[j] if j < len(r.units) else None
+                printed = old.unit if old is not None else None
+                unit = p.unit or ((printed or header_unit) if is_money(fid) else None)
+            doc.fields[fid] = FieldValue(value=p.value, raw=p.raw, unit=unit,
+                                         norm_span=_norm_span(doc, cell.span))
+            if not cell.text:
+                doc.pin_source_span(fid, cell.span)  # no normalised position maps to a blank's content start
+            ev = built.evidence.get(fid)
+            kind = "cell" if p.value is not None else ("mark" if p.raw else "blank")
+            built.evidence[fid] = Evidence(kind=kind, label_score=ev.label_score if ev else 1.0,
+                                           model=ev.model if ev else doc.char_probs is not None,
+                                           agree=ev.agree if ev else None)
+            proved.add(fid)
     _settle_flags(doc, proved, disagree)
     _update_cells(doc, proved)
 
