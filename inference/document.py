@@ -179,6 +179,7 @@ class Document(BaseModel):
     _offsets: OffsetMap | None = PrivateAttr(default=None)
     _char_probs: Any = PrivateAttr(default=None)  # numpy [len(norm_text), n_labels] or None
     _search: Any = PrivateAttr(default=None)  # nianbao.rules.budget.Tally of the rule stage's searches
+    _source_spans: dict[str, tuple[tuple[int, int], tuple[int, int]]] = PrivateAttr(default_factory=dict)
 
     # ------------------------------------------------------------ offsets
     @property
@@ -214,6 +215,18 @@ class Document(BaseModel):
         """Map a normalised-text span to the original text."""
         return self.offsets.span_to_source(start, end)
 
+    def pin_source_span(self, fid: str, source_span: tuple[int, int]) -> None:
+        """Give a field's record span in the original text directly (an HTML blank cell: the empty span at
+        its content's start, which no normalised position maps to); it holds while the field's norm_span stays."""
+        self._source_spans[fid] = (self.fields[fid].norm_span, source_span)
+
+    def field_source_span(self, fid: str, fv: FieldValue) -> tuple[int, int]:
+        """A field's span in the original text: its pinned span, else its norm_span mapped back."""
+        pinned = self._source_spans.get(fid)
+        if pinned is not None and pinned[0] == tuple(fv.norm_span):
+            return pinned[1]
+        return self.to_source(*fv.norm_span)
+
     def fail(self, code: str, stage: str, message: str) -> Document:
         """Mark the document as failed with a coded error; returns self."""
         self.status = "error"
@@ -228,7 +241,7 @@ class Document(BaseModel):
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL record of ``shared/spec/output.md`` (offsets into the original text)."""
-        fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, self.to_source(*fv.norm_span))
+        fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, self.field_source_span(fid, fv))
                   for fid, fv in self.fields.items()}
         sections = []
         for s in self.sections:

@@ -19,6 +19,7 @@ from typing import Any
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
+from nianbao.rules import html_tables
 from nianbao.rules.budget import BUDGET_FLAG, Budget, left
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
@@ -96,6 +97,7 @@ def build(doc: Document) -> TableBuild:
     events = collect_events(doc)
     by_table = split_tables(events)
     starts = sorted(t.start for t in doc.tags)
+    read: dict[str, list[_Row]] = {}
     for table, fn in (("t2", _t2_rows), ("t3", _t3_rows), ("t4", _t4_rows)):
         evs = by_table[table]
         if not evs:
@@ -105,6 +107,10 @@ def build(doc: Document) -> TableBuild:
             continue
         identities = _t3_identities(rows) if table == "t3" else []
         _resolve(doc, table, rows, identities, out)
+        read[table] = rows
+    html_tables.reconcile(doc, out, {t: [html_tables.ReadRow(r.fids, r.label.labels[-1].end - 1 if r.label else None,
+                                                             r.units) for r in rs if not r.stream]
+                                     for t, rs in read.items()})  # a page's table markup decides its cells
     return out
 
 
