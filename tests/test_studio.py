@@ -457,7 +457,7 @@ def test_orphan_box_is_a_warning_and_the_gold_still_comes() -> None:
     assert golds == [gold] and [p.code for p in problems] == ["W_LS_ORPHAN_BOX"]
 
 
-@pytest.mark.parametrize("module", ["studio", "studio_values", "studio_export", "ml_backend", "cli"])
+@pytest.mark.parametrize("module", ["studio", "studio_values", "studio_export", "ml_backend", "gold"])
 def test_docstring_examples(module: str) -> None:
     import doctest
     import importlib

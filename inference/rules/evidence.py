@@ -3,7 +3,7 @@ rebuild, validation, cross-reading and confidence stages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -20,3 +20,10 @@ class Evidence:
     model: bool = False  # a tagger model (not the rules-only reader) tagged the document
     agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
     stream: bool = False  # placed by its position in a value stream (``rules.stream``, ``rules.t4_order``), not by a row label
+
+
+@dataclass
+class TableBuild:
+    """The outcome of ``build``: evidence per field ID."""
+
+    evidence: dict[str, Evidence] = field(default_factory=dict)

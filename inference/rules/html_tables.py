@@ -28,16 +28,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from nianbao.document import Document, FieldValue, Flag
 from nianbao.labels.catalogue import all_field_ids, is_money
 from nianbao.normalise.html import looks_like_html
 from nianbao.normalise.html_grid import GridCell, GridRow, data_rows, row_at
+from nianbao.rules.evidence import Evidence, TableBuild
 from nianbao.rules.values import Parsed, parse_cell
-
-if TYPE_CHECKING:
-    from nianbao.rules.tables import TableBuild
 
 DISAGREE = "html.grid_text_disagree"
 PROVED_CODES = ("table.blank_inferred", "table.extra_values", "table.unreadable_row", "split.ambiguous",
@@ -142,7 +139,6 @@ def reconcile(doc: Document, built: TableBuild, read: dict[str, list[ReadRow]]) 
     """Read the text reading's rows again from the page's table markup; the grid decides (module docstring)."""
     if not is_page(doc) or not read:
         return
-    from nianbao.rules.tables import Evidence
 
     rows = data_rows(doc.text)
     if not rows:

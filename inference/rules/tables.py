@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
@@ -36,7 +36,7 @@ from nianbao.rules.digits import (
     solve_rows,
 )
 from nianbao.rules.events import Event, collect_events, split_tables, untagged_values
-from nianbao.rules.evidence import Evidence
+from nianbao.rules.evidence import Evidence, TableBuild
 from nianbao.rules.headers import T4_CANON, t2_columns, t3_columns, t4_columns
 from nianbao.rules.layout import column_anchors, preferred_columns
 from nianbao.rules.rows import PrintedRow, assemble_rows
@@ -59,13 +59,6 @@ SURE_CUT = 0.99  # least probability of each model decision behind a cut no sum 
 # a bar of 0.8 fitted on synthetic seed 555 with tagger 0.2.0 let a wrong cut through on the synthetic test set
 # with tagger 0.3.0 (the model's cut priors are not knowledge), so only an all but certain cut stands unflagged
 _BALANCE = ("new_received", "carried_over", "total", "carried_forward")
-
-
-@dataclass
-class TableBuild:
-    """The outcome of ``build``: evidence per field ID."""
-
-    evidence: dict[str, Evidence] = field(default_factory=dict)
 
 
 @dataclass
