@@ -90,6 +90,8 @@ report: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 --rss-n 10000 \
 	  --json evaluation/reports/bench-$(VERSION).json
+	$(BIN)/python -m nianbao.evaluation.bench_tail --n 300 --stress-n 200 --per-kind 4 \
+	  --json evaluation/reports/tail-$(VERSION).json
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) build *.egg-info out
