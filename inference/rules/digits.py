@@ -43,10 +43,10 @@ MAX_CONSISTENT = 2000
 ROW_STEPS = 20_000
 # DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR: what all the row searches of one document may spend together (both
 # readings of a cross-read included), linear in its length: ordinary reports spend < 3,500 in all; a table 3
-# with hundreds of glued rows under its labels would spend ROW_STEPS on each. 30,000 + 3 a character caps a
-# 20k-character report at 90,000 nodes (~0.45 s); rows searched past it are flagged as cut short.
+# with hundreds of glued rows under its labels would spend ROW_STEPS on each. 30,000 + 1 a character caps a
+# 20k-character report at 50,000 nodes (~0.25 s); rows searched past it are flagged as cut short.
 DOC_ROW_STEPS = 30_000
-DOC_ROW_STEPS_PER_CHAR = 3
+DOC_ROW_STEPS_PER_CHAR = 1
 # SOLVE_STEPS: state x candidate expansions of the joint solve across table 3's rows that admits no broken
 # identity. Ordinary reports need < 500; a glued table 3 whose own sums do not hold can need millions (one
 # 4k-character report: 4.8 M, 49 s and 1 GB) before it proves that no consistent choice exists. An expansion
@@ -55,9 +55,9 @@ DOC_ROW_STEPS_PER_CHAR = 3
 SOLVE_STEPS = 30_000
 # SOFT_STEPS: the soft beam's expansions (states x readings, summed over rows; width 256, 16 readings a row).
 # Ordinary reports need < 200; a table 3 with hundreds of glued rows under its labels > 60,000 (~1.5 s). Past
-# 20,000 (~0.1 s here) the beam is run again NARROW_BEAM wide (at most 8 x 16 x rows expansions), and the
+# 10,000 (~50 ms here) the beam is run again NARROW_BEAM wide (at most 8 x 16 x rows expansions), and the
 # fields it chose are flagged as cut short.
-SOFT_STEPS = 20_000
+SOFT_STEPS = 10_000
 NARROW_BEAM = 8
 _INT = re.compile(r"^(?:0|[1-9]\d{0,6})$")
 _DEC = re.compile(r"^(?:0|[1-9]\d{0,9})(?:\.\d{1,6})?$")
