@@ -128,3 +128,19 @@ def test_stream_segmentation_budget() -> None:
 
 def test_stress_kinds_are_all_makers() -> None:
     assert set(STRESS_KINDS) <= set(KINDS)
+
+
+def test_rows_the_document_allowance_leaves_unread_are_flagged(rules_only: Pipeline,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document whose row searches have spent its allowance: later rows get no reading, are flagged
+    search.budget and leave the joint solve (identities through them dropped); the record is not an error."""
+    from nianbao.rules import tables
+
+    g = generate_one(777, 5, "glued_lines")
+    monkeypatch.setattr(tables, "DOC_ROW_STEPS", 300)
+    monkeypatch.setattr(tables, "DOC_ROW_STEPS_PER_CHAR", 0)
+    doc = _parse(rules_only, g.text)
+    assert doc.status == "ok", doc.error
+    assert "digits.row" in doc.search.exhausted
+    assert any(f.code == BUDGET_FLAG for f in doc.flags)
+    assert _wrong_unflagged(doc, g) == []

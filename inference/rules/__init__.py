@@ -42,7 +42,7 @@ def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
     with tally() as steps:
         doc, evidence = run_rules(doc, cross_read_tables)
+    if evidence is not None:
+        doc = settled_confidence(assign_confidence(doc, evidence))
     doc.search = steps
-    if evidence is None:
-        return doc
-    return settled_confidence(assign_confidence(doc, evidence))
+    return doc

@@ -342,7 +342,12 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
         doc.flags.append(Flag(code=BUDGET_FLAG, fields=unread,
                               message="the search for a reading of these cells ran out of its work budget before "
                                       "it found one: they are left out; check them in the source"))
-    rows = [r for r in rows if r.cands]
+    if any(not r.cands for r in rows):  # rows with no reading leave the solve; identities through them go
+        keep = [k for k, r in enumerate(rows) if r.cands]
+        new_index = {old: new for new, old in enumerate(keep)}
+        identities = [Identity(i.col, tuple(new_index[r] for r in i.lhs), tuple(new_index[r] for r in i.rhs))
+                      for i in identities if all(r in new_index for r in i.lhs + i.rhs)]
+        rows = [rows[k] for k in keep]
     if not rows:
         return
     solve_spent = False
