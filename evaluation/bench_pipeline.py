@@ -560,9 +560,14 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         result["peak_rss_growth"] = big / small if small else None
     _print(result)
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"wrote {json_out}")
+        write_result(json_out, result)
+
+
+def write_result(path: Path, result: dict[str, Any]) -> None:
+    """Write a benchmark's results as indented JSON (folders made as needed) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"wrote {path}")
 
 
 def _brief(r: dict[str, Any]) -> str:

@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from nianbao import __version__
-from nianbao.evaluation.bench_pipeline import end_to_end, make_corpus
+from nianbao.evaluation.bench_pipeline import end_to_end, make_corpus, write_result
 from nianbao.inputs import InputItem, iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules.budget import BUDGET_FLAG
@@ -178,9 +178,7 @@ def main(n: int = typer.Option(300, help="Reports in the benchmark corpus (mixed
                                     "ratio_glued_to_mixed": glued_run["reports_per_s"] / mixed_run["reports_per_s"]}
     _print(result)
     if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"wrote {json_out}")
+        write_result(json_out, result)
 
 
 def _print(result: dict[str, Any]) -> None:

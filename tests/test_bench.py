@@ -95,3 +95,19 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
     hot = r["profile"]["model"]["rules_hot_spots"]
     assert 0 < len(hot) <= 15 and all(h["tottime"] >= 0 and h["calls"] > 0 for h in hot)
     assert "ratio model_onnx/bare_onnx" in res.output
+
+
+def test_bench_tail_tiny_run(tmp_path: Path) -> None:
+    """The cost-tail benchmark on a tiny corpus and stress set: quantiles, slowest documents, budget share."""
+    from nianbao.evaluation import bench_tail
+
+    assert doctest.testmod(bench_tail).failed == 0
+    out = tmp_path / "tail.json"
+    res = CliRunner().invoke(bench_tail.app, ["--n", "3", "--stress-n", "2", "--per-kind", "1", "--no-model",
+                                              "--no-e2e", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    r = json.loads(out.read_text())
+    assert r["bench"]["docs"] == 3 and r["stress"]["docs"] == sum(r["stress_set"].values())
+    assert r["stress"]["error_records"] == 0 and r["stress"]["seconds"]["max"] >= r["stress"]["seconds"]["p50"]
+    assert r["stress"]["slowest"] and {"source", "chars", "seconds", "slowest_stage"} <= r["stress"]["slowest"][0].keys()
+    assert set(r["verdict"]) == {"no_error_records", "rules_le_1s", "doc_le_2s", "rss_lt_600mib", "budget_le_2pct"}
