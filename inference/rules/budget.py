@@ -95,11 +95,6 @@ class Budget:
             if self._tally is not None:
                 self._tally.exhausted.append(self.name)
 
-    def extended(self, n: int) -> Budget:
-        """This budget with ``n`` more steps allowed (returned for chaining)."""
-        self.extend(n)
-        return self
-
     def extend(self, n: int) -> None:
         """Allow ``n`` more steps (a fallback search after this one); an exhausted budget stays marked."""
         self.limit += n

@@ -484,19 +484,21 @@ def solve_rows(rows: Sequence[Sequence[Candidate]], identities: Sequence[Identit
     sol = None
     if not _some_identity_impossible(hard_rows, identities):  # else no consistent choice exists: skip the search
         sol = _solve(hard_rows, identities, beam=20000, hard=True, budget=budget)
+    exhausted = budget.exhausted
     if sol is None:  # no consistent choice (or none found within the budget): the soft beam, bounded by its width
         soft_rows = [r[:16] for r in rows]
         soft = Budget("digits.solve_soft", SOFT_STEPS)
         sol = _solve(soft_rows, identities, beam=beam, hard=False, budget=soft)
         if sol is None:  # it ran out: the narrowest beam, whose cost (8 x readings) is small whatever the rows
-            sol = _solve(soft_rows, identities, beam=NARROW_BEAM, hard=False, budget=soft.extended(10**9))
-        budget.exhausted = budget.exhausted or soft.exhausted
+            soft.extend(10**9)
+            sol = _solve(soft_rows, identities, beam=NARROW_BEAM, hard=False, budget=soft)
+        exhausted = exhausted or soft.exhausted
         assert sol is not None
     # map indices in the filtered lists back to the rows' own candidate indices
     own = [{id(c): j for j, c in enumerate(r)} for r in rows]
     index = [[own[k][id(c)] for c in (hard_rows[k] if sol.hard else rows[k][:16])] for k in range(len(rows))]
     out = Solution(tuple(index[k][c] for k, c in enumerate(sol.choice)), sol.logp, sol.violations,
-                   exhausted=budget.exhausted)
+                   exhausted=exhausted)
     out.alternatives = [(tuple(index[k][c] for k, c in enumerate(ch)), lp, vi) for ch, lp, vi in sol.alternatives]
     return out
 
