@@ -80,8 +80,11 @@ def glue(rng: random.Random, truth: dict[str, Any], row: str, cols: tuple[str, .
     if len(options) < 2:
         return rec
     chosen = rng.choice(options)
+    at = 1000 if row.startswith("t2.") else 2000  # the cells lie side by side in the text, as parsed
     for f, v in zip(fids, chosen, strict=True):
         rec["fields"][f]["value"] = v
+        rec["fields"][f]["span"] = [at, at + len(str(v))]
+        at += len(str(v))
     alts = [dict(zip(fids, o, strict=True)) for o in options if o != chosen][:5]
     true_vals = tuple(truth["fields"][f]["value"] for f in fids)
     if true_vals != chosen and dict(zip(fids, true_vals, strict=True)) not in alts:
