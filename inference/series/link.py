@@ -8,11 +8,15 @@ consecutive years every cross-year tie (``ties``) is checked:
   reports break ties often; the values are kept);
 - a flagged field on one side: the reading its flags offer (the chosen one or an alternative) that
   satisfies the tie settles it, but only when exactly one reading does and the same tie holds,
-  unflagged, in every other column of that pair (the pair shows it keeps its ties). The settled field
-  leaves ``flags``; ``resolutions`` names the tie, the other report's ``doc_id`` and fields; its
-  confidence is the tie's hold rate in this pass ((held + 1) / (checked + 2)).
+  unflagged, in every other column of that pair (the pair shows it keeps its ties). A glued row's
+  flags offer only some cuts of its digits, so there the tie must also be met by no other cut
+  (``_cut_readings``; a row whose cuts cannot all be listed is not settled). The settled field leaves
+  ``flags``; ``resolutions`` names the tie, the other report's ``doc_id`` and fields; its confidence is
+  the tie's hold rate in this pass ((held + 1) / (checked + 2)).
 
-A value that nothing doubted is never changed. Records are written in input order.
+Settling repeats over a series' pairs until nothing more settles (a settled year is evidence for the
+years on both sides); then ties are counted and broken ones flagged. A value that nothing doubted is
+never changed. Records are written in input order.
 """
 
 from __future__ import annotations
