@@ -5,7 +5,7 @@ broken at the hold rates measured on crawled series (README "Evidence"). ``parse
 the parser on glued table rows: where a glued row of table 2 (or 结转/上年结转 of table 3) can be cut
 more than one way, the record holds one cut (not always the true one) flagged ``split.ambiguous`` with
 the other cuts as alternatives, exactly the shape the pipeline writes. Benchmarks build their records
-here, from the truth, not by parsing.
+here, from the truth, not by parsing; ``synth_series_docs`` renders series as documents for the parser.
 """
 
 from __future__ import annotations
