@@ -16,7 +16,9 @@ with ``Pipeline`` (the model unless ``--no-model``), their records written as JS
   it is the truth;
 - ``settled`` (fields in ``resolutions``), ``settled_pinned``, ``settled_wrong`` (a settled value that
   is not the truth: must be 0) and ``unflagged_changed`` (a value that the parse of the text without
-  the sentence, before linking, did not doubt and that claims or link changed: must be 0).
+  the sentence, before linking, did not doubt and that claims or link changed: must be 0);
+- ``breaks_true`` (tie columns the generator broke), ``breaks_flagged`` (``crossyear.*`` flags on the
+  later report of a pair) and ``breaks_flagged_false`` (of those, ties that hold in truth).
 
 ``rate`` = settled_pinned / pinned (acceptance: >= 0.90 in the glued styles)::
 
@@ -45,6 +47,7 @@ from nianbao.training.synth_series_docs import SeriesDoc, series_corpus
 
 GLUED = ("glued_lines", "crawl")
 KEYS = ("docs", "errors", "flagged", "pinned", "pinned_tie", "pinned_claim", "settled", "settled_pinned",
+        "breaks_true", "breaks_flagged", "breaks_flagged_false",
         "settled_wrong", "settled_tie", "settled_claim", "unflagged_changed")
 
 
@@ -248,7 +251,27 @@ def score(series: list[list[SeriesDoc]], parsed: list[dict[str, Any]], plain: li
         undoubted = set(base.get("fields") or {}) - _doubted(base)
         out["unflagged_changed"] += sum((vals.get(f) or {}).get("value") != base["fields"][f].get("value")
                                         for f in undoubted)
+    out.update(breaks(series, linked))
     return out, missed
+
+
+def breaks(series: list[list[SeriesDoc]], linked: list[dict[str, Any]]) -> Counter[str]:
+    """Tie columns broken in truth (all values printed) and the ``crossyear.*`` flags link put on the
+    later report of a pair, with those whose tie holds in truth (a misread value's false alarm)."""
+    out: Counter[str] = Counter()
+    i = 0
+    for s in series:
+        for k in range(1, len(s)):
+            a, b = s[k - 1], s[k]
+            cols = {c.later: c for c in checks(a.gold.template, b.gold.template)}
+            out["breaks_true"] += sum(c.holds(a.truth, b.truth) is False for c in cols.values())
+            for fl in linked[i + k].get("flags") or []:
+                c = cols.get(tuple(fl.get("fields") or ()))
+                if str(fl.get("code", "")).startswith("crossyear.") and c is not None:
+                    out["breaks_flagged"] += 1
+                    out["breaks_flagged_false"] += c.holds(a.truth, b.truth) is True
+        i += len(s)
+    return out
 
 
 def run(n_agencies: int, n_years: int, seed: int, styles: Sequence[str] = GLUED, use_model: bool = True,
