@@ -114,3 +114,22 @@ def test_the_scorer_counts_a_wrong_settled_value_as_a_silent_error() -> None:
                             "evidence": {"kind": "prose"}}]}
     (res,), _ = score_fields(gold, rec)
     assert res.silent
+
+
+def test_a_row_whose_runs_the_text_parts_with_a_space_is_cut_run_by_run() -> None:
+    # "31 36": 发布 3, 废止 1 glued, 现行有效 36 apart; read (31, 3, 6), the prose says 废止 1: only (3, 1, 36) agrees
+    text = "废止规范性文件1件。表二 行政规范性文件31 36"
+    at = text.index("31 36")
+    d = Document(norm_text=text, template="v2021")
+    for f, v, span in zip(ROW, (31, 3, 6), ((at, at + 2), (at + 3, at + 4), (at + 4, at + 5)), strict=True):
+        d.fields[f] = FieldValue(value=v, raw=str(v), norm_span=span)
+    d.flags = [Flag(code="split.ambiguous", fields=list(ROW), alternatives=[dict(zip(ROW, (3, 1, 36), strict=True))])]
+    d = settle_by_claims(d)
+    assert [d.fields[f].value for f in ROW] == [3, 1, 36] and not d.flags
+    assert [d.fields[f].norm_span for f in ROW] == [(at, at + 1), (at + 1, at + 2), (at + 3, at + 5)]
+    # a letter, not a space, between the cells: not one row's runs, nothing settles
+    d2 = Document(norm_text=text.replace("31 36", "31x36"), template="v2021")
+    for f, v, span in zip(ROW, (31, 3, 6), ((at, at + 2), (at + 3, at + 4), (at + 4, at + 5)), strict=True):
+        d2.fields[f] = FieldValue(value=v, raw=str(v), norm_span=span)
+    d2.flags = [Flag(code="split.ambiguous", fields=list(ROW), alternatives=[dict(zip(ROW, (3, 1, 36), strict=True))])]
+    assert [settle_by_claims(d2).fields[f].value for f in ROW] == [31, 3, 6]

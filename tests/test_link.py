@@ -157,3 +157,42 @@ def test_parse_link_links_the_output_in_place(tmp_path: Path) -> None:
     subprocess.run([*base, "-o", str(tmp_path / "direct.jsonl"), "--link"], check=True, capture_output=True)
     assert (tmp_path / "direct.jsonl").read_text() == (tmp_path / "linked.jsonl").read_text()
     assert not list(tmp_path.glob("*.linking"))
+
+
+ND = ("t2.normative_docs.issued", "t2.normative_docs.repealed", "t2.normative_docs.in_force")
+
+
+def _report(year: int, nd: tuple[int, int, int], alts: list[tuple[int, int, int]] | None = None) -> dict:
+    """A v2021 record of one agency: 规章 (0, 0, 5) unflagged, 规范性文件 ``nd`` glued side by side in the
+    text; flagged with ``alts`` as the other cuts when given."""
+    fields = {f"t2.regulations.{c}": {"value": v, "span": [10 + k, 11 + k]}
+              for k, (c, v) in enumerate(zip(("issued", "repealed", "in_force"), (0, 0, 5), strict=True))}
+    at = 100
+    for f, v in zip(ND, nd, strict=True):
+        fields[f] = {"value": v, "span": [at, at + len(str(v))]}
+        at += len(str(v))
+    flags = [{"code": "split.ambiguous", "fields": list(ND), "alternatives": [dict(zip(ND, a, strict=True)) for a in alts]}] if alts else []
+    return {"doc_id": f"d{year}", "status": "ok", "template": "v2021", "url": f"https://x.gov.cn/nb/{year + 1}01/t{year}.htm",
+            "meta": {"year": year, "org": "某局"}, "fields": fields, "flags": flags}
+
+
+def test_a_tie_met_by_one_offered_cut_but_by_other_cuts_too_settles_nothing(tmp_path: Path) -> None:
+    # 2021 printed "11036110" (110, 36, 110); the flag offers five cuts, not the true one, and of them only
+    # (1, 1036, 110) meets the tie with 2022 (110 + 5 - 0 = 115). The cuts (110, 36, 110), (1103, 6, 110)
+    # meet it too: the offered readings are not all there are, so the row stays flagged.
+    offered = [(1, 103, 6110), (1, 1036, 110), (1, 10361, 10), (1, 103611, 0), (11, 0, 36110)]
+    recs = [_report(2021, (1, 10, 36110), offered), _report(2022, (5, 0, 115))]
+    run_link(recs, workdir=tmp_path)
+    assert not recs[0].get("resolutions") and recs[0]["flags"][0]["code"] == "split.ambiguous"
+    assert [recs[0]["fields"][f]["value"] for f in ND] == [1, 10, 36110]
+
+
+def test_a_value_a_tie_settled_settles_the_year_before_it(tmp_path: Path) -> None:
+    # 2021 and 2022 both doubted (nothing to lean on between them); 2023 is not: its tie settles 2022
+    # (42 + 0 - 0 = 42, the one cut of "3142" with 现行有效 42), which then settles 2021 (40 + 3 - 1 = 42).
+    recs = [_report(2021, (5, 24, 0), [(5, 2, 40), (52, 4, 0)]), _report(2022, (31, 4, 2), [(3, 1, 42), (3, 14, 2)]),
+            _report(2023, (0, 0, 42))]
+    summary = run_link(recs, workdir=tmp_path)
+    assert [[r["fields"][f]["value"] for f in ND] for r in recs] == [[5, 2, 40], [3, 1, 42], [0, 0, 42]]
+    assert all(not r["flags"] for r in recs) and summary.settled["in_force"] == 2
+    assert {x["evidence"]["doc_id"] for x in recs[0]["resolutions"]} == {"d2022"}

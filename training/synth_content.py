@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -235,14 +236,18 @@ def make_dates(rng: random.Random, year: int) -> tuple[date, date | None]:
 
 
 # ----------------------------------------------------------------- table numbers
-def t3_numbers(rng: random.Random, level: str, rows: tuple[cat.Row, ...]) -> dict[str, int]:
-    """Consistent table-3 counts: row totals, balance and outcome totals all hold."""
+def t3_numbers(rng: random.Random, level: str, rows: tuple[cat.Row, ...],
+               carried_over: dict[str, int] | None = None) -> dict[str, int]:
+    """Consistent table-3 counts: row totals, balance and outcome totals all hold (上年结转 per applicant
+    column as given: a series carries last year's 结转下年度)."""
     p_zero, lo, hi = APPS[level]
     apps = 0 if rng.random() < p_zero else log_uniform(rng, lo, hi)
     colw = [w * rng.uniform(0.3, 2.0) for w in T3_COL_WEIGHTS]
     new = split_count(apps, colw, rng)
     carried_n = 0 if apps < 5 or rng.random() < 0.5 else int(apps * rng.uniform(0.0, 0.08))
     carried = split_count(carried_n, colw, rng)
+    if carried_over is not None:  # drawn above all the same, so a report's numbers do not depend on it
+        carried = [carried_over.get(c, 0) for c, _ in cat.T3_COLS[:6]]
     outcome_rows = [r.key for r in rows if r.key not in ("new_received", "carried_over", "total", "carried_forward")]
     ow = [OUTCOME_WEIGHTS[k] * rng.uniform(0.2, 2.5) for k in outcome_rows]
     vals: dict[str, int] = {}
@@ -950,11 +955,15 @@ def pick_template(rng: random.Random, year: int) -> str:
     return "v2021" if rng.random() < 0.96 else "v2019"
 
 
-def make_content(rng: random.Random, traits: Traits) -> Content:
-    """One report's content; ``traits`` says what the chosen rendering style can print."""
-    agency = make_agency(rng)
-    year = rng.randint(2019, 2025)
-    table_template = pick_template(rng, year)
+def make_content(rng: random.Random, traits: Traits, agency: Agency | None = None, year: int | None = None,
+                 template: str | None = None, carried_over: dict[str, int] | None = None,
+                 adjust: Callable[[dict[str, int | float]], None] | None = None) -> Content:
+    """One report's content; ``traits`` says what the chosen rendering style can print. A series
+    (``training.synth_series_docs``) fixes the agency, year and template, last year's 结转下年度 and
+    ``adjust``s the drawn numbers in place (its cross-year ties) before they are printed."""
+    agency = agency or make_agency(rng)
+    year = rng.randint(2019, 2025) if year is None else year
+    table_template = template or pick_template(rng, year)
     rows = cat.t3_rows(table_template)  # type: ignore[arg-type]
     notes: list[str] = []
     if traits.tables and table_template == "v2021" and rng.random() < 0.08:
@@ -963,8 +972,10 @@ def make_content(rng: random.Random, traits: Traits) -> Content:
                      if r.key not in ("other.unpaid_fee", "other.other"))
         notes.append("mixed template: v2021 tables with the single v2019 (六)其他处理 row")
     vals: dict[str, int | float] = {**t2_numbers(rng, agency.level, table_template),
-                                    **t3_numbers(rng, agency.level, rows)}
+                                    **t3_numbers(rng, agency.level, rows, carried_over)}
     vals.update(t4_numbers(rng, int(vals["t3.new_received.total"])))
+    if adjust is not None:
+        adjust(vals)
     cells: dict[str, CellValue] = {}
     if traits.tables:
         if rng.random() < 0.06:

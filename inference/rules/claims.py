@@ -163,6 +163,24 @@ def cuts(run: str, k: int) -> Iterator[tuple[str, ...]]:
             yield parts
 
 
+def chunk_cuts(chunks: Sequence[str], k: int) -> Iterator[tuple[str, ...]]:
+    """Every way to fill ``k`` cells from digit runs printed apart (each run cut into one or more cells,
+    as ``cuts`` does; the gap between runs is always a cell boundary).
+
+    >>> sorted(chunk_cuts(["3011", "306"], 3))
+    [('30', '11', '306'), ('301', '1', '306'), ('3011', '30', '6')]
+    """
+    if not chunks:
+        if k == 0:
+            yield ()
+        return
+    head, rest = chunks[0], chunks[1:]
+    for m in range(1, min(len(head), k - len(rest)) + 1):
+        for first in cuts(head, m):
+            for tail in chunk_cuts(rest, k - m):
+                yield first + tail
+
+
 def same_value(a: Any, b: Any) -> bool:
     """Whether two field values are the same number (or both blank)."""
     if a is None or b is None:
@@ -174,19 +192,27 @@ def _row_of(fid: str) -> str:
     return fid.rsplit(".", 1)[0]
 
 
-def _run(doc: Document, fids: list[str]) -> tuple[int, list[str]] | None:
-    """The start and field order of a row whose numeric cells lie glued side by side in the text."""
+def _run(doc: Document, fids: list[str]) -> tuple[list[tuple[int, str]], list[str]] | None:
+    """The digit runs (start, text) of a row whose numeric cells lie glued side by side in the text, or
+    apart with only spaces between (the gap is always a cell boundary), and the field order."""
     fvs = [(doc.fields[f].norm_span, f) for f in fids if f in doc.fields]
     if len(fvs) != len(fids) or any(doc.fields[f].value is None for f in fids):
         return None
     fvs.sort()
-    for (a, _), (b, _) in zip(fvs, fvs[1:], strict=False):
-        if a[1] != b[0] or a[0] >= a[1]:
+    chunks: list[list[int]] = []
+    for (a, b), _ in fvs:
+        if a >= b:
             return None
-    start, end = fvs[0][0][0], fvs[-1][0][1]
-    if not re.fullmatch(r"-?[0-9.\-]+", doc.norm_text[start:end]):
+        if chunks and chunks[-1][1] == a:
+            chunks[-1][1] = b
+        elif chunks and (chunks[-1][1] > a or doc.norm_text[chunks[-1][1]:a].strip()):
+            return None
+        else:
+            chunks.append([a, b])
+    runs = [(a, doc.norm_text[a:b]) for a, b in chunks]
+    if not all(re.fullmatch(r"-?[0-9.\-]+", t) for _, t in runs):
         return None
-    return start, [f for _, f in fvs]
+    return runs, [f for _, f in fvs]
 
 
 def _readings(doc: Document, row: list[str], flags: list[Flag]) -> list[dict[str, Any]]:
@@ -226,14 +252,13 @@ def settle_by_claims(doc: Document, catalogue: Sequence[Phrasing] | None = None)
         found = _run(doc, row)
         if found is None:
             continue
-        start, order = found
+        runs, order = found
         pinned = {f: stated[f][0].value for f in order if f in stated}
-        end = doc.fields[order[-1]].norm_span[1]
-        run = doc.norm_text[start:end]
+        digits = sum(len(t) for _, t in runs)
         budget = Budget("claims.cuts", MAX_CUTS)
-        if not budget.spend(math.comb(max(len(run) - 1, 0), len(order) - 1)):
+        if not budget.spend(math.comb(max(digits - 1, 0), len(order) - 1)):
             continue  # too many cuts to try: the claim settles nothing, the row stays flagged
-        agreeing = [p for p in cuts(run, len(order))
+        agreeing = [p for p in chunk_cuts([t for _, t in runs], len(order))
                     if all(same_value(_number(p[order.index(f)]), v) for f, v in pinned.items())]
         if len(agreeing) != 1:
             continue
@@ -243,11 +268,12 @@ def settle_by_claims(doc: Document, catalogue: Sequence[Phrasing] | None = None)
         if not whole and not any(all(same_value(r[f], chosen[f]) for f in order) for r in offered):
             continue
         done.add(row_key)
-        _apply(doc, order, agreeing[0], start, [c for f in order for c in stated.get(f, [])[:1]])
+        _apply(doc, order, agreeing[0], runs, [c for f in order for c in stated.get(f, [])[:1]])
     return doc
 
 
-def _apply(doc: Document, order: list[str], parts: tuple[str, ...], start: int, evidence: list[Claim]) -> None:
+def _apply(doc: Document, order: list[str], parts: tuple[str, ...], runs: list[tuple[int, str]],
+           evidence: list[Claim]) -> None:
     """Write the settled cut into the fields, move their flags to resolutions."""
     codes: dict[str, str] = {}
     for fl in doc.flags:
@@ -256,14 +282,20 @@ def _apply(doc: Document, order: list[str], parts: tuple[str, ...], start: int, 
                 codes.setdefault(f, fl.code)
     claim = evidence[0]
     span = list(doc.to_source(claim.start, claim.end))
-    pos = start
-    for f, part in zip(order, parts, strict=True):
+    starts = []  # where each part lies: the runs' characters in order, a part never across two runs
+    k, pos, used = 0, runs[0][0], 0
+    for part in parts:
+        if used == len(runs[k][1]):
+            k, used = k + 1, 0
+            pos = runs[k][0]
+        starts.append(pos)
+        pos, used = pos + len(part), used + len(part)
+    for f, part, pos in zip(order, parts, starts, strict=True):
         fv = doc.fields[f]
         previous = fv.value
         fv.value = _number(part)
         fv.raw = part
         fv.norm_span = (pos, pos + len(part))
-        pos += len(part)
         doc.resolutions.append(Resolution(field=f, previous=previous, value=fv.value, code=codes.get(f),
                                           evidence={"kind": "prose", "phrasing": claim.phrasing.id,
                                                     "claim_field": claim.field, "span": span}))

@@ -8,23 +8,30 @@ consecutive years every cross-year tie (``ties``) is checked:
   reports break ties often; the values are kept);
 - a flagged field on one side: the reading its flags offer (the chosen one or an alternative) that
   satisfies the tie settles it, but only when exactly one reading does and the same tie holds,
-  unflagged, in every other column of that pair (the pair shows it keeps its ties). The settled field
-  leaves ``flags``; ``resolutions`` names the tie, the other report's ``doc_id`` and fields; its
-  confidence is the tie's hold rate in this pass ((held + 1) / (checked + 2)).
+  unflagged, in every other column of that pair (the pair shows it keeps its ties). A glued row's
+  flags offer only some cuts of its digits, so there the tie must also be met by no other cut
+  (``_cut_readings``; a row whose cuts cannot all be listed is not settled). The settled field leaves
+  ``flags``; ``resolutions`` names the tie, the other report's ``doc_id`` and fields; its confidence is
+  the tie's hold rate in this pass ((held + 1) / (checked + 2)).
 
-A value that nothing doubted is never changed. Records are written in input order.
+Settling repeats over a series' pairs until nothing more settles (a settled year is evidence for the
+years on both sides); then ties are counted and broken ones flagged. A value that nothing doubted is
+never changed. Records are written in input order.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nianbao.rules.claims import MAX_CUTS, chunk_cuts
 from nianbao.series.identity import content_signature, series_key
 from nianbao.series.store import DiskStore, Grouping, group
 from nianbao.series.ties import SETTLING, TIES, TieCheck, checks
@@ -87,6 +94,53 @@ def _readings(rec: dict[str, Any], row: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+_NUMBER = re.compile(r"-?[0-9０-９]+")
+
+
+def _cut_readings(rec: dict[str, Any], row: list[str], doubted: set[str]) -> list[dict[str, Any]] | None:
+    """Every reading of the row that a cut of its digit runs gives (the runs as printed, glued cells side by
+    side, apart where the text parts them; undoubted cells kept), or None when a cell is not a whole
+    number (a minus sign is kept), a run's edge touches another doubted cell, or there are more than ``MAX_CUTS`` cuts (then the
+    offered readings cannot be shown to be all there are).
+
+    >>> f = {"r.a": {"value": 1, "span": [0, 1]}, "r.b": {"value": 10, "span": [1, 3]}, "r.c": {"value": 36, "span": [4, 6]}}
+    >>> sorted(list(r.values()) for r in _cut_readings({"fields": f}, ["r.a", "r.b", "r.c"], {"r.a", "r.b", "r.c"}))
+    [[1, 10, 36], [11, 0, 36], [110, 3, 6]]
+    """
+    fields = rec.get("fields") or {}
+    cells = []
+    for f in row:
+        item = fields.get(f) or {}
+        v, span = item.get("value"), item.get("span") or [0, 0]
+        text = item.get("raw") if item.get("raw") is not None else (str(v) if isinstance(v, int) else None)
+        if text is None or not _NUMBER.fullmatch(text) or span[1] - span[0] != len(text):
+            return None
+        cells.append((span[0], span[1], f, text))
+    cells.sort()
+    chunks: list[list[Any]] = []  # [start, end, digits] of each run of cells side by side
+    for start, end, _, text in cells:
+        if chunks and chunks[-1][1] == start:
+            chunks[-1][1:] = [end, chunks[-1][2] + text]
+        elif chunks and chunks[-1][1] > start:
+            return None
+        else:
+            chunks.append([start, end, text])
+    edges = {x for c in chunks for x in c[:2]}
+    flagged = _flagged(rec)
+    touching = [f for f, item in fields.items() if f not in row and f in flagged
+                and {*(item.get("span") or [])} & edges]
+    digits = sum(len(c[2]) for c in chunks)
+    if touching or math.comb(digits - 1, len(cells) - 1) > MAX_CUTS:
+        return None
+    order = [f for _, _, f, _ in cells]
+    out = []
+    for parts in chunk_cuts([c[2] for c in chunks], len(order)):
+        r = {f: int(p) for f, p in zip(order, parts, strict=True)}
+        if all(r[f] == fields[f].get("value") for f in order if f not in doubted):
+            out.append(r)
+    return out
+
+
 def _try_settle(a: dict[str, Any], b: dict[str, Any], cols: list[TieCheck], c: TieCheck,
                 summary: LinkSummary) -> bool:
     """Settle the flagged side of tie column ``c`` between earlier ``a`` and later ``b``; True if settled."""
@@ -124,6 +178,17 @@ def _try_settle(a: dict[str, Any], b: dict[str, Any], cols: list[TieCheck], c: T
             fits.append(reading)
     if len(fits) != 1:
         return False
+    # the offered readings may be only some cuts of a glued run: the tie must pin one cut of them all
+    glued = any(str(fl.get("code", "")).startswith("split.") and set(fl.get("fields") or []) & doubted_row
+                for fl in rec.get("flags") or [])
+    every = _cut_readings(rec, row, doubted_row) if glued else None
+    if glued:
+        if every is None:
+            return False
+        every += [r for r in _readings(rec, row) if r not in every]  # a glued "-" read as the mark: blank
+        va_vb = [(dict(_values(a), **r), _values(b)) if rec is a else (_values(a), dict(_values(b), **r)) for r in every]
+        if [r for r, (va, vb) in zip(every, va_vb, strict=True) if all(o.holds(va, vb) is True for o in mine)] != fits:
+            return False
     _apply(rec, fits[0], doubted_row, c, other)
     summary.settled[c.tie] += 1
     return True
@@ -181,22 +246,49 @@ def link(records: list[dict[str, Any]], workdir: Path | None = None) -> LinkSumm
     summary.clashes = g.clashes
     summary.series = {k: [(y, records[i].get("source", "")) for y, i in v] for k, v in g.series.items()}
     summary.pairs = len(g.pairs)
-    for ia, ib in g.pairs:
-        link_pair(records[ia], records[ib], summary)
+    link_pairs([(records[ia], records[ib]) for ia, ib in g.pairs], summary)
     for r in records:
         set_settled_confidence(r, summary)
     return summary
 
 
+def link_pairs(pairs: list[tuple[dict[str, Any], dict[str, Any]]], summary: LinkSummary) -> list[bool]:
+    """Settle, check and flag every tie of consecutive pairs (earlier, later), in place; per pair, True
+    when either record changed. Settling repeats over all the pairs until none settles more (a value a
+    tie settled is evidence for the pair on its other side, in either direction); then the ties left are
+    counted and broken ones flagged."""
+    changed = [False] * len(pairs)
+    more = True
+    while more:
+        more = False
+        for k, (a, b) in enumerate(pairs):
+            if settle_pair(a, b, summary):
+                changed[k] = more = True
+    for k, (a, b) in enumerate(pairs):
+        changed[k] |= check_pair(a, b, summary)
+    return changed
+
+
 def link_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bool:
-    """Check, settle and flag every tie of one consecutive pair (earlier ``a``, later ``b``), in place;
-    True when either record changed."""
+    """``link_pairs`` for one pair: settle, check and flag its ties; True when either record changed."""
+    return link_pairs([(a, b)], summary)[0]
+
+
+def settle_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bool:
+    """Settle what the ties of one pair (earlier ``a``, later ``b``) pin, in place; True if any settled."""
     changed = False
     cols = list(checks(a.get("template", "none"), b.get("template", "none")))
-    for c in cols:  # settle first, then count and flag what is left
-        changed |= _try_settle(a, b, cols, c, summary)
-    fa, fb = _flagged(a), _flagged(b)
     for c in cols:
+        changed |= _try_settle(a, b, cols, c, summary)
+    return changed
+
+
+def check_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bool:
+    """Count the ties of one pair whose values nothing doubts and flag the broken ones on both reports;
+    True when a flag was added."""
+    changed = False
+    fa, fb = _flagged(a), _flagged(b)
+    for c in checks(a.get("template", "none"), b.get("template", "none")):
         if set(c.earlier) & fa or set(c.later) & fb:
             continue
         h = c.holds(_values(a), _values(b))
@@ -264,12 +356,11 @@ def link_file(inp: Path, output: Path, workdir: Path | None = None, batch: int =
             for key, chain in store.series():
                 summary.series[key] = [(y, s) for y, _, _, s, _ in chain]
                 recs = {i: read_at(o) for _, i, o, _, _ in chain}
-                touched: set[int] = set()
-                for (y1, i1, _, _, one1), (y2, i2, _, _, one2) in zip(chain, chain[1:], strict=False):
-                    if y2 == y1 + 1 and one1 and one2:
-                        summary.pairs += 1
-                        if link_pair(recs[i1], recs[i2], summary):
-                            touched |= {i1, i2}
+                ids = [(i1, i2) for (y1, i1, _, _, one1), (y2, i2, _, _, one2) in zip(chain, chain[1:], strict=False)
+                       if y2 == y1 + 1 and one1 and one2]
+                summary.pairs += len(ids)
+                done = link_pairs([(recs[i1], recs[i2]) for i1, i2 in ids], summary)
+                touched = {i for (i1, i2), ch in zip(ids, done, strict=True) if ch for i in (i1, i2)}
                 pending += [(i, json.dumps(recs[i], ensure_ascii=False)) for i in sorted(touched)]
                 if len(pending) >= batch:
                     store.put_changed(pending)
