@@ -146,3 +146,37 @@ def test_self_train_command_runs_a_round_and_writes_a_model(tmp_path: Path) -> N
     (corpus / "labelled.txt").write_text(docs[5].text, encoding="utf-8")  # a labelled report in the corpus
     res = CliRunner().invoke(app, ["self-train", "--corpus", str(corpus), "--config", str(tmp_path / "cfg.yaml")])
     assert res.exit_code != 0 and "E_DATA" in str(res.exception)
+
+
+@pytest.mark.skipif(not (SHIPPED / "model.safetensors").is_file(), reason="the shipped tagger is not in this tree")
+def test_pretrain_command_continues_a_tagger_and_refuses_labelled_reports(tmp_path: Path) -> None:
+    import json
+    import random
+
+    from typer.testing import CliRunner
+
+    from nianbao.labels.gold import GOLD_DIR, default_corpus_root, load_gold
+    from nianbao.training.cli import app
+    from tests.test_tagger import toy_corpus, toy_doc
+
+    corpus = tmp_path / "crawl"
+    corpus.mkdir()
+    for i in range(3):
+        (corpus / f"r{i}.txt").write_text(toy_doc(random.Random(i))[0] * 3, encoding="utf-8")
+    synth = toy_corpus(tmp_path / "synth", 4, seed=2)
+    res = CliRunner().invoke(app, ["pretrain", "--corpus", str(corpus), "--out", str(tmp_path / "pre"),
+                                   "--config", str(ROOT / "training" / "configs" / "smoke.yaml"),
+                                   "--base-model", str(SHIPPED), "--synthetic", str(synth), "--max-steps", "2"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output[res.output.index("{\n  \"out\""):])
+    assert out["steps"] == 2 and out["docs"] == 3 + 4
+    assert (tmp_path / "pre" / "charmap.json").is_file()
+
+    gold = next((g for g in load_gold(GOLD_DIR) if g.source), None)
+    root = default_corpus_root()
+    if gold is None or not (root / gold.source).is_file():
+        pytest.skip("../shared/corpus is absent: the labelled-report refusal needs a labelled text")
+    (corpus / "labelled.txt").write_bytes((root / gold.source).read_bytes())
+    res = CliRunner().invoke(app, ["pretrain", "--corpus", str(corpus), "--out", str(tmp_path / "pre2"),
+                                   "--config", str(ROOT / "training" / "configs" / "smoke.yaml"), "--max-steps", "1"])
+    assert res.exit_code != 0 and "E_DATA" in str(res.exception)

@@ -56,14 +56,20 @@ def pretrain(
     config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Config giving the network shape."),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many steps."),
     epochs: float = typer.Option(None, help="Epochs (overrides the config)."),
+    base_model: Path = typer.Option(None, "--base-model", help="Start from this tagger's encoder (else from "
+                                                             "scratch, shaped by the config)."),
+    synthetic: Path = typer.Option(None, help="Also read the texts of this synthetic DatasetDict's train split."),
+    synthetic_docs: int = typer.Option(300, "--synthetic-docs", help="How many of its documents."),
+    minutes: float = typer.Option(None, help="Time budget in minutes (overrides the config)."),
 ) -> None:
-    """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT`."""
+    """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT` (or self-train from it)."""
     # local: start-up: training.pretrain and training.train import transformers
     from nianbao.training.pretrain import pretrain as run_pretrain
-    from nianbao.training.train import load_config
+    from nianbao.training.train import DataSource, load_config, load_source
 
-    cfg = load_config(config, {"max_steps": max_steps, "epochs": epochs})
-    typer.echo(json.dumps(asdict(run_pretrain(cfg, corpus, out)), indent=2))
+    cfg = load_config(config, {"max_steps": max_steps, "epochs": epochs, "time_budget_minutes": minutes})
+    extra = load_source(DataSource(str(synthetic)))[0][:synthetic_docs] if synthetic else []
+    typer.echo(json.dumps(asdict(run_pretrain(cfg, corpus, out, base_model=base_model, extra_texts=extra)), indent=2))
 
 
 @app.command("self-train")
