@@ -172,6 +172,12 @@ def test_pretrain_command_continues_a_tagger_and_refuses_labelled_reports(tmp_pa
     assert out["steps"] == 2 and out["docs"] == 3 + 4
     assert (tmp_path / "pre" / "charmap.json").is_file()
 
+    res = CliRunner().invoke(app, ["pretrain", "--corpus", str(corpus), "--out", str(tmp_path / "pre-t"),
+                                   "--config", str(ROOT / "training" / "configs" / "smoke.yaml"),
+                                   "--max-steps", "50", "--minutes", "0.0001"])  # the time budget stops it
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output[res.output.index("{\n  \"out\""):])["steps"] < 50
+
     gold = next((g for g in load_gold(GOLD_DIR) if g.source), None)
     root = default_corpus_root()
     if gold is None or not (root / gold.source).is_file():

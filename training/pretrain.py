@@ -138,7 +138,7 @@ def _pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: 
         weight_decay=cfg.weight_decay, save_strategy="no", logging_steps=cfg.logging_steps, report_to=[],
         seed=cfg.seed, use_cpu=True, remove_unused_columns=False, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, data_collator=MaskingCollator(charmap, mask_prob),
-                      train_dataset=WindowDataset(windows), callbacks=[TimeBudget(cfg.time_budget_minutes)])
+                      train_dataset=WindowDataset(windows), callbacks=[TimeBudget(cfg.time_budget_minutes, evaluate=False)])
     output = trainer.train()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

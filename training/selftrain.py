@@ -83,29 +83,30 @@ def self_train(cfg: TrainConfig, corpus: str | Path, corpus_root: Path | None = 
     check_corpus(items, golds)
     work = Path(cfg.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    current = cfg.base_model
+    reader, init = st.reader_model or cfg.base_model, cfg.base_model  # who reads the corpus; whose weights train
     report: dict[str, Any] = {"corpus": str(corpus), "min_precision": st.min_precision, "weight": st.weight,
-                              "start": {"model": current, "tuning_f1": tuning_scores(current, tuning, root)},
+                              "start": {"model": reader, "init": init,
+                                        "tuning_f1": tuning_scores(reader, tuning, root)},
                               "rounds": []}
     for r in range(1, st.rounds + 1):
-        readers = Readers(current, cfg.threads)
+        readers = Readers(reader, cfg.threads)
         pseudo = select(readers, items)
         precision = pseudo_precision(select(readers, gold_items(tuning, root)), tuning, root)
         masked = tags_to_mask(precision, st.min_precision)
         data_dir = work / f"round-{r}" / "pseudo"
         kept = save_pseudo(pseudo, masked, data_dir)
-        row = {"round": r, "read_with": current, "pages": len(pseudo), "kept_pages": kept,
+        row = {"round": r, "read_with": reader, "init": init, "pages": len(pseudo), "kept_pages": kept,
                "kept_tables": sum(len(p.kept_tables) for p in pseudo), "tuning_precision": precision,
                "masked": masked, "taught_chars": sum(1 for p in pseudo for x in p.label_ids(masked) if x >= 0)}
         model_dir = work / f"round-{r}" / "model"
         if kept:
-            round_cfg = replace(cfg, base_model=current, out=str(model_dir), work_dir=str(work / f"round-{r}"),
+            round_cfg = replace(cfg, base_model=init, out=str(model_dir), work_dir=str(work / f"round-{r}"),
                                 datasets=[*cfg.datasets, DataSource(str(data_dir), st.weight)])
             result = fit(round_cfg)
             row |= {"model": str(model_dir), "train_seconds": result["train_seconds"],
                     "synthetic_test_f1": round(result["test"]["overall"]["f1"], 4),
                     "tuning_f1": tuning_scores(model_dir, tuning, root)}
-            current = str(model_dir)
+            reader = init = str(model_dir)
         report["rounds"].append(row)
         (work / "self_train.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                                               encoding="utf-8")

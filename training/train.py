@@ -57,6 +57,7 @@ class SelfTrainConfig:
     weight: float = 1.0  # weight of the pseudo-labelled corpus beside ``data``/``datasets``
     min_precision: float = 0.99  # a tag whose pseudo-label precision on the tuning documents is lower is masked
     tuning_gold: str = "labels/gold"  # gold folder; only documents whose used_for says tune are read
+    reader_model: str | None = None  # the tagger that reads the corpus in round 1 (default: base_model)
 
 
 @dataclass
@@ -319,8 +320,9 @@ def _load_tradeoff(path: str | None) -> list[dict[str, Any]] | None:
 class TimeBudget(TrainerCallback):
     """Stops training (after evaluating and saving) once ``minutes`` of wall clock are spent (0: never)."""
 
-    def __init__(self, minutes: float) -> None:
+    def __init__(self, minutes: float, evaluate: bool = True) -> None:
         self.seconds = minutes * 60
+        self.evaluate = evaluate  # False where the run has no evaluation set (masked-LM pre-training)
         self.start = time.time()
 
     def on_train_begin(self, args, state, control, **kwargs):  # noqa: ANN001, ANN201
@@ -329,6 +331,6 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001, ANN201
         if self.seconds and time.time() - self.start > self.seconds and not control.should_training_stop:
             control.should_training_stop = True
-            control.should_evaluate = True
-            control.should_save = True
+            control.should_evaluate = self.evaluate
+            control.should_save = self.evaluate
         return control
