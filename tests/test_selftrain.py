@@ -186,3 +186,12 @@ def test_pretrain_command_continues_a_tagger_and_refuses_labelled_reports(tmp_pa
     res = CliRunner().invoke(app, ["pretrain", "--corpus", str(corpus), "--out", str(tmp_path / "pre2"),
                                    "--config", str(ROOT / "training" / "configs" / "smoke.yaml"), "--max-steps", "1"])
     assert res.exit_code != 0 and "E_DATA" in str(res.exception)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import nianbao.training.pseudo_labels as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
