@@ -173,9 +173,14 @@ def _self_train_lines(st: dict[str, Any] | None) -> list[str]:
         prec = r["tuning_precision"]["per_tag"]
         rows.append([r["round"], r["pages"], r["kept_pages"], r["kept_tables"],
                      ", ".join(f"{t} {_pct(v['precision'])} ({v['taught']})" for t, v in prec.items()),
-                     ", ".join(r["masked"]) or "-"])
+                     ", ".join(r["masked"]) or "-", _pct((r.get("tuning_f1") or {}).get("micro"))])
     lines += _table(["round", "pages", "kept pages", "kept tables",
-                     "pseudo-label precision % on tuning docs (entities)", "masked"], rows)
+                     "pseudo-label precision % on tuning docs (entities taught; O: characters)", "masked",
+                     "tuning entity F1 %"], rows)
+    start = st.get("start") or {}
+    if start.get("tuning_f1"):
+        lines += ["", f"Start model `{start['model']}`: tuning entity F1 {_pct(start['tuning_f1']['micro'])}; "
+                  f"chosen: {st.get('chosen') or 'none (no round beat the start model on the tuning documents)'}."]
     held = st.get("held_out_precision")
     if held:
         lines += ["", f"Final figure (chose nothing): the same selection on the {len(held['docs'])} held-out labelled "

@@ -120,6 +120,8 @@ def self_train(cfg: TrainConfig, corpus: str | Path, corpus_root: Path | None = 
     if held:  # a final figure only: it chooses nothing above
         readers = Readers(report["chosen"] or cfg.base_model, cfg.threads)
         report["held_out_precision"] = pseudo_precision(select(readers, gold_items(held, root)), held, root)
+    for row in trained:  # each round's own card says what it was trained on, chosen or not
+        record_self_train(Path(row["model"]), report)
     if report["chosen"]:
         _publish(Path(report["chosen"]), Path(cfg.out), report)
     (work / "self_train.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -127,14 +129,18 @@ def self_train(cfg: TrainConfig, corpus: str | Path, corpus_root: Path | None = 
 
 
 def _publish(src: Path, out: Path, report: dict[str, Any]) -> None:
-    """Copy the chosen round's tagger to ``out`` and record the self-training in its metrics and card."""
-    # local: start-up: the card writer is only needed once a model is chosen
-    from nianbao.training.card import write_card
-
+    """Copy the chosen round's tagger to ``out`` (its card already records the self-training)."""
     if src.resolve() != out.resolve():
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(src, out)
+
+
+def record_self_train(out: Path, report: dict[str, Any]) -> None:
+    """Put the self-training report (rounds, kept pages, pseudo-label precision) into a tagger's metrics and card."""
+    # local: start-up: the card writer is only needed once a round is trained
+    from nianbao.training.card import write_card
+
     metrics_path = out / "training_metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
     metrics["self_train"] = {k: v for k, v in report.items() if k != "start"} | {"start": report["start"]}
