@@ -195,3 +195,26 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_compare_sets_and_a_model_against_itself(tmp_path: Path) -> None:
+    import json
+
+    from nianbao.evaluation.tagger_compare import gold_set, main
+    from nianbao.labels.gold import GOLD_DIR, default_corpus_root, load_gold
+
+    golds = load_gold(GOLD_DIR)
+    assert all(not g.held_out for g in gold_set(golds, "tune"))
+    assert all(g.held_out and g.name.startswith("crawl") for g in gold_set(golds, "held:crawl"))
+    with pytest.raises(ValueError, match="E_ARGS"):
+        gold_set(golds, "train")
+    seed = next(g for g in golds if g.name == "seeds-000")
+    if not (default_corpus_root() / (seed.source or "")).is_file():
+        pytest.skip("../shared/corpus is absent")
+    if not (SHIPPED / "model.safetensors").is_file():
+        pytest.skip("the shipped tagger is not in this tree")
+    out = tmp_path / "cmp.json"
+    main(["--old", str(SHIPPED), "--new", str(SHIPPED), "--set", "one=tune:seeds-000", "--json", str(out)])
+    res = json.loads(out.read_text(encoding="utf-8"))["one"]
+    assert res["docs"] == 1 and res["old"] == res["new"]
+    assert res["old"]["fields"]["gold"] > 0 and res["old"]["tagger"]["VAL"]["support"] > 0
