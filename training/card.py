@@ -50,14 +50,16 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
              "headers (COL), value cells (VAL) and blank-cell placeholders (BLANK), one label per character of "
              "the normalised text (`labels/TAGS.md`). Written by `nianbao train fit`; do not edit by hand.", "",
              "## Data", "",
-             f"- Synthetic reports from `{data['path']}` (`nianbao train synth generate`), no real report: "
-             "all labelled real reports are kept for measurement.",
+             f"- Synthetic reports from `{data['path']}` (`nianbao train synth generate`); no labelled real report "
+             "is trained on: all labelled real reports are kept for measurement.",
              f"- Train {data['train_docs']} docs ({data['train_chars']:,} chars, {data['train_windows']} windows), "
              f"validation {data['validation_docs']} docs, held-out test {data['test_docs']} docs.",
              f"- Styles (train): {data.get('styles') or '-'}",
              f"- Templates (train): {data.get('templates') or '-'}",
-             f"- Unknown-character rate on test: {100 * data.get('unk_rate_test', 0):.3f}%", "",
-             "## Metrics", "",
+             f"- Unknown-character rate on test: {100 * data.get('unk_rate_test', 0):.3f}%", ""]
+    lines += _mixture_lines(data.get("mixture") or [])
+    lines += _self_train_lines(result.get("self_train"))
+    lines += ["## Metrics", "",
              f"Held-out synthetic test set, whole documents tagged as at run time (sliding windows of "
              f"{cfg['window']} chars, overlap {cfg['overlap']}, stitched logits), seqeval entity scores:", "",
              f"**entity F1 {_pct(overall['f1'])}** (precision {_pct(overall['precision'])}, recall "
@@ -143,6 +145,49 @@ def render_card(result: dict[str, Any], sizes: dict[str, float],
               "`tagger.json` (window, overlap), `model.onnx` + `onnx_verify.json`, `training_metrics.json`. "
               "Weights load with safetensors only.", ""]
     return "\n".join(lines)
+
+
+def _mixture_lines(mixture: list[dict[str, Any]]) -> list[str]:
+    """The training mixture (only when more than the synthetic set was mixed in)."""
+    if len(mixture) < 2:
+        return []
+    lines = ["Training mixture (weight: copies of each document per epoch):", ""]
+    lines += _table(["source", "kind", "weight", "docs", "copies"],
+                    [[f"`{m['path']}`", m["kind"], m["weight"], m["docs"], m["copies"]] for m in mixture])
+    return [*lines, ""]
+
+
+def _self_train_lines(st: dict[str, Any] | None) -> list[str]:
+    """What self-training kept per round and how precise its pseudo-labels were (``nianbao train self-train``)."""
+    if not st:
+        return []
+    lines = ["## Self-training", "",
+             f"Pseudo-labels from the readings of `{st['corpus']}` that the template's arithmetic proves "
+             "(`nianbao.training.pseudo_labels`): a table is kept when no flag touches it and the model's and the "
+             "rules-only reader's readings give every field the same value and span; VAL/BLANK come from its "
+             "fields, ROW/COL/TTL/SEC only where both readers place exactly the same span, every other character "
+             f"is masked from the loss. A tag whose pseudo-label precision on the tuning documents is below "
+             f"{st['min_precision']} is masked too. Per round:", ""]
+    rows = []
+    for r in st["rounds"]:
+        prec = r["tuning_precision"]["per_tag"]
+        rows.append([r["round"], r["pages"], r["kept_pages"], r["kept_tables"],
+                     ", ".join(f"{t} {_pct(v['precision'])} ({v['taught']})" for t, v in prec.items()),
+                     ", ".join(r["masked"]) or "-", _pct((r.get("tuning_f1") or {}).get("micro"))])
+    lines += _table(["round", "pages", "kept pages", "kept tables",
+                     "pseudo-label precision % on tuning docs (entities taught; O: characters)", "masked",
+                     "tuning entity F1 %"], rows)
+    start = st.get("start") or {}
+    if start.get("tuning_f1"):
+        lines += ["", f"Start model `{start['model']}`: tuning entity F1 {_pct(start['tuning_f1']['micro'])}; "
+                  f"chosen: {st.get('chosen') or 'none (no round beat the start model on the tuning documents)'}."]
+    held = st.get("held_out_precision")
+    if held:
+        lines += ["", f"Final figure (chose nothing): the same selection on the {len(held['docs'])} held-out labelled "
+                  "reports kept " + f"{held['kept_docs']} of them; pseudo-label precision: "
+                  + ", ".join(f"{t} {_pct(v['precision'])} ({v['taught']})" for t, v in held["per_tag"].items())
+                  + "."]
+    return [*lines, ""]
 
 
 def real_scores(eval_json: dict[str, Any]) -> dict[str, Any]:

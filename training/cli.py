@@ -22,7 +22,8 @@ except ModuleNotFoundError as exc:
     synth_app = typer.Typer(help="(unavailable: nianbao.training.synth_cli is missing from this install)")
 app.add_typer(synth_app, name="synth", help="Synthetic labelled reports: `nianbao train synth generate`.")
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent / "configs" / "default.yaml"
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 
 @app.command()
@@ -55,14 +56,47 @@ def pretrain(
     config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Config giving the network shape."),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many steps."),
     epochs: float = typer.Option(None, help="Epochs (overrides the config)."),
+    base_model: Path = typer.Option(None, "--base-model", help="Start from this tagger's encoder (else from "
+                                                             "scratch, shaped by the config)."),
+    synthetic: Path = typer.Option(None, help="Also read the texts of this synthetic DatasetDict's train split."),
+    synthetic_docs: int = typer.Option(300, "--synthetic-docs", help="How many of its documents."),
+    minutes: float = typer.Option(None, help="Time budget in minutes (overrides the config)."),
 ) -> None:
-    """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT`."""
+    """Masked-LM domain pre-training; then `nianbao train fit --base-model OUT` (or self-train from it)."""
     # local: start-up: training.pretrain and training.train import transformers
     from nianbao.training.pretrain import pretrain as run_pretrain
+    from nianbao.training.train import DataSource, load_config, load_source
+
+    cfg = load_config(config, {"max_steps": max_steps, "epochs": epochs, "time_budget_minutes": minutes})
+    extra = load_source(DataSource(str(synthetic)))[0][:synthetic_docs] if synthetic else []
+    typer.echo(json.dumps(asdict(run_pretrain(cfg, corpus, out, base_model=base_model, extra_texts=extra)), indent=2))
+
+
+@app.command("self-train")
+def self_train_cmd(
+    corpus: Path = typer.Option(..., "--corpus", help="Folder of unlabelled real reports (your crawl; never the "
+                                                    "labelled evaluation reports)."),
+    config: Path = typer.Option(CONFIG_DIR / "selftrain-0.4.yaml", "--config", "-c",
+                                help="YAML config: base_model, synthetic data, self_train.rounds/weight."),
+    out: str = typer.Option(None, help="Tagger folder for the chosen model (overrides the config)."),
+    max_steps: int = typer.Option(None, "--max-steps", help="Stop each round after this many steps."),
+) -> None:
+    """Fine-tune on the proved readings of a corpus (unproved tags masked), mixed with synthetic data."""
+    # local: start-up: training.selftrain imports transformers and the pipeline
+    from nianbao.training.selftrain import self_train
     from nianbao.training.train import load_config
 
-    cfg = load_config(config, {"max_steps": max_steps, "epochs": epochs})
-    typer.echo(json.dumps(asdict(run_pretrain(cfg, corpus, out)), indent=2))
+    cfg = load_config(config, {"out": out, "max_steps": max_steps})
+    report = self_train(cfg, corpus)
+    for r in report["rounds"]:
+        prec = ", ".join(f"{t} {v['precision']:.4f}({v['taught']})" if v["precision"] is not None else f"{t} -"
+                         for t, v in r["tuning_precision"]["per_tag"].items())
+        typer.echo(f"round {r['round']}: kept {r['kept_pages']}/{r['pages']} pages, {r['kept_tables']} tables; "
+                   f"pseudo-label precision on tuning docs: {prec}; masked {r['masked'] or '-'}; "
+                   f"tuning entity F1 {r.get('tuning_f1', {}).get('micro', '-')}")
+    typer.echo(f"start model tuning entity F1 {report['start']['tuning_f1']['micro']}; chosen: "
+               f"{report['chosen'] or 'none (no round beat the start model on the tuning documents)'}"
+               + (f" -> {cfg.out}" if report["chosen"] else ""))
 
 
 @app.command("export-onnx")

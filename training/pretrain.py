@@ -12,6 +12,7 @@ reports the accuracy figures are computed on.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from nianbao.labels.gold import GOLD_DIR, load_gold
 from nianbao.normalise import normalise_text
 from nianbao.tagger.charmap import CharMap
 from nianbao.training.tagger_data import IGNORE, WindowDataset, make_windows
@@ -37,6 +39,17 @@ def read_corpus(folder: str | Path, normalise: bool = True) -> list[str]:
         kind = "html" if p.suffix.lower() in (".html", ".htm") else "text"
         texts.append(normalise_text(raw, kind)[0] if normalise else raw)
     return texts
+
+
+def check_unlabelled(folder: str | Path) -> None:
+    """Refuse a corpus holding a labelled report (``labels/gold``, tuning or held out): never trained on."""
+    labelled = {g.sha256: g.name for g in load_gold(GOLD_DIR)}
+    for p in sorted(Path(folder).rglob("*")):
+        if p.is_file() and p.suffix.lower() in (".txt", ".html", ".htm"):
+            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            if digest in labelled:
+                raise ValueError(f"E_DATA: {p} is the labelled report {labelled[digest]}; labelled reports are "
+                                 "never trained on")
 
 
 class MaskingCollator:
@@ -80,8 +93,13 @@ class PretrainResult:
     train_loss: float
 
 
-def pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float = 0.15) -> PretrainResult:
-    """Masked-LM pre-training of a from-scratch network shaped by ``cfg.model`` on ``corpus``; saves to ``out``."""
+def pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float = 0.15,
+             base_model: str | Path | None = None, extra_texts: list[str] | None = None) -> PretrainResult:
+    """Masked-LM pre-training on ``corpus`` (plus ``extra_texts``, already normalised); saves to ``out``.
+
+    The network is ``cfg.model`` from scratch, or the encoder of ``base_model`` (a tagger folder: its
+    char map is kept, the masked-LM head starts fresh). A corpus holding a labelled report is refused.
+    """
     # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
@@ -89,32 +107,38 @@ def pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: f
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
-        return _pretrain(cfg, corpus, out, mask_prob, started)
+        return _pretrain(cfg, corpus, out, mask_prob, started, base_model, extra_texts or [])
     finally:
         torch.set_num_threads(threads)
 
 
-def _pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float,
-              started: float) -> PretrainResult:
+def _pretrain(cfg: TrainConfig, corpus: str | Path, out: str | Path, mask_prob: float, started: float,
+              base_model: str | Path | None, extra_texts: list[str]) -> PretrainResult:
     # local: transformers costs seconds at start-up
     from transformers import BertConfig, BertForMaskedLM, Trainer, TrainingArguments, set_seed
 
     set_seed(cfg.seed)
-    charmap = CharMap.default()
-    texts = read_corpus(corpus)
+    check_unlabelled(corpus)
+    texts = read_corpus(corpus) + list(extra_texts)
+    if base_model:
+        charmap = CharMap.load(base_model)
+        model = BertForMaskedLM.from_pretrained(str(base_model), use_safetensors=True, trust_remote_code=False)
+    else:
+        charmap = CharMap.default()
+        m = cfg.model
+        model = BertForMaskedLM(BertConfig(
+            vocab_size=charmap.size, hidden_size=m.hidden, num_hidden_layers=m.layers, num_attention_heads=m.heads,
+            intermediate_size=m.intermediate, max_position_embeddings=m.max_positions,
+            hidden_dropout_prob=m.dropout, attention_probs_dropout_prob=m.attention_dropout, type_vocab_size=1,
+            pad_token_id=charmap.pad_id))
     windows = make_windows(texts, [[0] * len(t) for t in texts], charmap, cfg.window, 0, 1.0, cfg.seed)
-    m = cfg.model
-    model = BertForMaskedLM(BertConfig(
-        vocab_size=charmap.size, hidden_size=m.hidden, num_hidden_layers=m.layers, num_attention_heads=m.heads,
-        intermediate_size=m.intermediate, max_position_embeddings=m.max_positions, hidden_dropout_prob=m.dropout,
-        attention_probs_dropout_prob=m.attention_dropout, type_vocab_size=1, pad_token_id=charmap.pad_id))
     args = TrainingArguments(
         output_dir=str(Path(cfg.work_dir) / "pretrain"), per_device_train_batch_size=cfg.batch_size,
         learning_rate=cfg.learning_rate, num_train_epochs=cfg.epochs, max_steps=cfg.max_steps,
         weight_decay=cfg.weight_decay, save_strategy="no", logging_steps=cfg.logging_steps, report_to=[],
         seed=cfg.seed, use_cpu=True, remove_unused_columns=False, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, data_collator=MaskingCollator(charmap, mask_prob),
-                      train_dataset=WindowDataset(windows), callbacks=[TimeBudget(cfg.time_budget_minutes)])
+                      train_dataset=WindowDataset(windows), callbacks=[TimeBudget(cfg.time_budget_minutes, evaluate=False)])
     output = trainer.train()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -96,7 +96,10 @@ def make_windows(texts: Sequence[str], labels: Sequence[Sequence[int]], charmap:
         lab_arr = np.asarray(lab, dtype=np.int32)
         seen.update(np.unique(ids).tolist())
         for s, e in plan_windows(len(ids), window, overlap):
-            if not lab_arr[s:e].any() and rng.random() >= keep_empty:
+            part = lab_arr[s:e]
+            if (part == IGNORE).all():  # nothing taught here (a self-train document's unproved stretch)
+                continue
+            if not (part > 0).any() and rng.random() >= keep_empty:
                 continue
             out_ids.append(np.concatenate([[charmap.cls_id], ids[s:e], [charmap.sep_id]]).astype(np.int32))
             out_labels.append(np.concatenate([[IGNORE], lab_arr[s:e], [IGNORE]]).astype(np.int32))

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from transformers import TrainerCallback
 
 from nianbao.evaluation.bench_tagger import bench_folder
-from nianbao.labels.tags import LABELS
+from nianbao.labels.tags import LABELS, label2id
 from nianbao.tagger.charmap import CharMap
 from nianbao.tagger.onnx_export import export_onnx
 from nianbao.tagger.runtime import ModelTagger, TaggerSpec
@@ -30,6 +30,7 @@ from nianbao.training.model import ModelConfig, build_model, load_base_model, sa
 from nianbao.training.tagger_data import (
     Collator,
     WindowDataset,
+    check_features,
     label_sequences,
     load_corpus,
     make_windows,
@@ -40,12 +41,35 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 
 
 @dataclass
+class DataSource:
+    """One training dataset of a mixture, with its weight (copies of each document; a fraction samples)."""
+
+    path: str
+    weight: float = 1.0
+    kind: str = "dataset"  # dataset: a save_to_disk folder (synthetic, self-train); label-studio: a JSON export
+
+
+@dataclass
+class SelfTrainConfig:
+    """How ``nianbao train self-train`` reads the user's corpus and mixes its proved readings in."""
+
+    rounds: int = 1  # read -> select -> fine-tune, each round reading with the previous round's model
+    weight: float = 1.0  # weight of the pseudo-labelled corpus beside ``data``/``datasets``
+    min_precision: float = 0.99  # a tag whose pseudo-label precision on the tuning documents is lower is masked
+    tuning_gold: str = "labels/gold"  # gold folder; only documents whose used_for says tune are read
+    reader_model: str | None = None  # the tagger that reads the corpus in round 1 (default: base_model)
+
+
+@dataclass
 class TrainConfig:
     """Everything a training run is told; loaded from YAML, every key checked."""
 
     name: str = field(default="nianbao-tagger", metadata={"help": "model name (ModelInfo.name)"})
     version: str = field(default="0.1.0", metadata={"help": "model version (ModelInfo.version)"})
     data: str = field(default="data/synth", metadata={"help": "labelled DatasetDict (save_to_disk folder)"})
+    datasets: list[DataSource] = field(default_factory=list, metadata={
+        "help": "more training data mixed with `data` (which alone gives validation and test): {path, weight, kind}"})
+    self_train: SelfTrainConfig = field(default_factory=SelfTrainConfig, metadata={"help": "self-train settings"})
     out: str = field(default="models/nianbao-tagger", metadata={"help": "tagger folder to write"})
     work_dir: str = field(default="runs/tagger", metadata={"help": "checkpoints and logs"})
     seed: int = field(default=13, metadata={"help": "seed for splits, windows, init and order"})
@@ -115,6 +139,7 @@ def _fit(cfg: TrainConfig) -> dict[str, Any]:
     train = data["train"]
     if cfg.max_train_docs:
         train = train.select(range(min(cfg.max_train_docs, len(train))))
+    texts, labels, mixture = mix_datasets(train, cfg.datasets, cfg.seed)
     val = data["validation"].select(range(min(cfg.eval_docs, len(data["validation"]))))
     test = data["test"].select(range(min(cfg.test_docs, len(data["test"]))))
 
@@ -127,7 +152,7 @@ def _fit(cfg: TrainConfig) -> dict[str, Any]:
     if cfg.window + 2 > max_pos:
         raise ValueError(f"E_CONFIG: window {cfg.window} + 2 exceeds the model's {max_pos} positions")
 
-    train_w = make_windows(train["text"], train["labels"], charmap, cfg.window, cfg.train_overlap,
+    train_w = make_windows(texts, labels, charmap, cfg.window, cfg.train_overlap,
                            cfg.keep_empty, cfg.seed)
     val_w = make_windows(val["text"], val["labels"], charmap, cfg.window, cfg.train_overlap, 1.0, cfg.seed)
     steps_per_epoch = max(1, -(-len(train_w.ids) // cfg.batch_size))
@@ -159,7 +184,7 @@ def _fit(cfg: TrainConfig) -> dict[str, Any]:
                                   test["style"] if "style" in test.column_names else None)
     result = {
         "config": asdict(cfg),
-        "data": {"path": cfg.data, "train_docs": len(train), "validation_docs": len(val), "test_docs": len(test),
+        "data": {"path": cfg.data, "train_docs": len(texts), "mixture": mixture, "validation_docs": len(val), "test_docs": len(test),
                  "train_windows": len(train_w.ids), "validation_windows": len(val_w.ids),
                  "train_chars": int(sum(len(t) for t in train["text"])),
                  "styles": _counts(train, "style"), "templates": _counts(train, "template"),
@@ -173,6 +198,61 @@ def _fit(cfg: TrainConfig) -> dict[str, Any]:
         "parameters": int(sum(p.numel() for p in model.parameters())),
     }
     return finalize(out, result, list(test["text"][: cfg.bench_docs]), cfg.export_onnx, cfg.tradeoff)
+
+
+def mix_datasets(train: Any, sources: list[DataSource], seed: int) -> tuple[list[str], list[list[int]], list[dict]]:
+    """The training documents of ``train`` plus each weighted source (``weight`` 2.5: every document twice,
+    half of them a third time, chosen by ``seed``); returns texts, label ids and what each source gave."""
+    texts, labels = list(train["text"]), [list(x) for x in train["labels"]]
+    mixture = [{"path": "data", "kind": "dataset", "weight": 1.0, "docs": len(texts), "copies": len(texts)}]
+    rng = np.random.default_rng(seed)
+    for src in sources:
+        s_texts, s_labels = load_source(src)
+        whole, frac = int(src.weight), src.weight - int(src.weight)
+        picks = list(range(len(s_texts))) * whole
+        picks += sorted(rng.choice(len(s_texts), int(round(frac * len(s_texts))), replace=False).tolist())
+        texts += [s_texts[i] for i in picks]
+        labels += [s_labels[i] for i in picks]
+        mixture.append({"path": src.path, "kind": src.kind, "weight": src.weight, "docs": len(s_texts),
+                        "copies": len(picks)})
+    return texts, labels, mixture
+
+
+def load_source(src: DataSource) -> tuple[list[str], list[list[int]]]:
+    """Texts and label ids of one mixture source (every split of a dataset folder; a Label Studio export)."""
+    if src.kind == "label-studio":
+        return _label_studio(Path(src.path))
+    if src.kind != "dataset":
+        raise ValueError(f"E_CONFIG: dataset kind {src.kind!r} (known: dataset, label-studio)")
+    # local: datasets costs seconds at start-up
+    from datasets import DatasetDict, load_from_disk
+
+    data = load_from_disk(src.path)
+    parts = list(data.values()) if isinstance(data, DatasetDict) else [data]
+    for part in parts:
+        check_features(part)
+    return ([t for p in parts for t in p["text"]], [list(x) for p in parts for x in p["labels"]])
+
+
+def _label_studio(path: Path) -> tuple[list[str], list[list[int]]]:
+    """Reviewed reports from a Label Studio JSON export, as normalised texts and BIO ids.
+
+    A report that is labelled held out in ``labels/gold`` (same text) is refused: held-out reports are
+    never trained on.
+    """
+    # local: start-up: the Label Studio converter loads only for this source kind
+    from nianbao.labels.gold import GOLD_DIR, default_corpus_root, load_gold
+    from nianbao.labels.studio_export import export_to_gold, gold_example
+
+    held = {g.sha256 for g in load_gold(GOLD_DIR) if g.held_out}
+    texts, labels = [], []
+    for g in export_to_gold(json.loads(path.read_text(encoding="utf-8"))):
+        if g.sha256 in held:
+            raise ValueError(f"E_DATA: {path}: {g.name} is a held-out report of labels/gold; never train on it")
+        ex = gold_example(g, g.load_text(default_corpus_root()))
+        texts.append(ex["text"])
+        labels.append([label2id[name] for name in ex["ner_tags"]])
+    return texts, labels
 
 
 def finalize(out: str | Path, result: dict[str, Any], bench_texts: list[str], export: bool = True,
@@ -240,8 +320,9 @@ def _load_tradeoff(path: str | None) -> list[dict[str, Any]] | None:
 class TimeBudget(TrainerCallback):
     """Stops training (after evaluating and saving) once ``minutes`` of wall clock are spent (0: never)."""
 
-    def __init__(self, minutes: float) -> None:
+    def __init__(self, minutes: float, evaluate: bool = True) -> None:
         self.seconds = minutes * 60
+        self.evaluate = evaluate  # False where the run has no evaluation set (masked-LM pre-training)
         self.start = time.time()
 
     def on_train_begin(self, args, state, control, **kwargs):  # noqa: ANN001, ANN201
@@ -250,6 +331,6 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001, ANN201
         if self.seconds and time.time() - self.start > self.seconds and not control.should_training_stop:
             control.should_training_stop = True
-            control.should_evaluate = True
-            control.should_save = True
+            control.should_evaluate = self.evaluate
+            control.should_save = self.evaluate
         return control
