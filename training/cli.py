@@ -11,7 +11,7 @@ import typer
 from nianbao.evaluation.bench_tagger import load_texts
 from nianbao.evaluation.int8_verify import verify_int8
 from nianbao.tagger.onnx_export import export_onnx
-from nianbao.training.card import real_scores
+from nianbao.training.card import real_scores, write_int8_section
 
 app = typer.Typer(help="Generate synthetic data and train the tagger.", no_args_is_help=True, add_completion=False)
 
@@ -89,6 +89,7 @@ def export_onnx_cmd(
         raise typer.Exit(1)
     if int8:
         v8 = verify_int8(model_dir, corpus)
+        write_int8_section(model_dir)
         typer.echo(json.dumps({k: v for k, v in v8.items() if k != "probe"}, indent=2))
         if not v8["passed"]:
             typer.echo(f"E_INT8_MISMATCH: {v8['why']}; --runtime auto keeps the float ONNX model", err=True)

@@ -350,7 +350,8 @@ class ModelTagger:
         self.backend: Backend = backend
         self.runtime = backend.name
         self.window_batch = window_batch or self.spec.window_batch
-        self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights))
+        self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights),
+                              runtime=self.runtime)
 
     def tag(self, docs: list[Document]) -> list[Document]:
         """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
