@@ -17,12 +17,17 @@ it measures, in the same run:
   (and run one warm-up batch) to the last one finishing (``bare_<runtime>``); for
   reference, one process with ``--workers`` threads (``bare_<runtime>_1proc``);
 * end-to-end reports/s and chars/s for ``--no-model``, model (torch), model
-  (ONNX) and ``--engine ray`` (records consumed and serialised as the CLI does;
-  the time includes starting the worker pool and loading the model);
+  (ONNX), model (int8 ONNX, where ``int8_verify.json`` passed) and ``--engine ray``
+  (records consumed and serialised as the CLI does; the time includes starting
+  the worker pool and loading the model);
+* with ``--glued-n``, a glued-only corpus (``glued_lines`` and ``crawl`` styles in
+  turn): bare float and int8 ONNX on its own windows, and both pipelines end to end
+  (``glued_*`` runs);
 
-and prints each pipeline's ratio to the bare model of the same runtime (the rest
-of the pipeline must not be the bottleneck) with a verdict against the targets
-(model ONNX >= 10 reports/s and >= 0.8 of the bare model). ``--profile`` (on by
+and prints each pipeline's ratio to the bare model of the same runtime and
+windows (the rest of the pipeline must not be the bottleneck), int8's ratio to
+float, and a verdict against the targets for the runtime ``--runtime auto``
+picks (>= 20 reports/s and >= 0.8 of the bare model, mixed and glued-only). ``--profile`` (on by
 default) times each stage separately, in-process and on one core, on a sample of
 the corpus (decode+normalise, tagging, rules, serialisation) and keeps the rules
 stage's cProfile hot spots: where the time goes. With ``--rss-n`` it also runs
