@@ -17,12 +17,17 @@ it measures, in the same run:
   (and run one warm-up batch) to the last one finishing (``bare_<runtime>``); for
   reference, one process with ``--workers`` threads (``bare_<runtime>_1proc``);
 * end-to-end reports/s and chars/s for ``--no-model``, model (torch), model
-  (ONNX) and ``--engine ray`` (records consumed and serialised as the CLI does;
-  the time includes starting the worker pool and loading the model);
+  (ONNX), model (int8 ONNX, where ``int8_verify.json`` passed) and ``--engine ray``
+  (records consumed and serialised as the CLI does; the time includes starting
+  the worker pool and loading the model);
+* with ``--glued-n``, a glued-only corpus (``glued_lines`` and ``crawl`` styles in
+  turn): bare float and int8 ONNX on its own windows, and both pipelines end to end
+  (``glued_*`` runs);
 
-and prints each pipeline's ratio to the bare model of the same runtime (the rest
-of the pipeline must not be the bottleneck) with a verdict against the targets
-(model ONNX >= 10 reports/s and >= 0.8 of the bare model). ``--profile`` (on by
+and prints each pipeline's ratio to the bare model of the same runtime and
+windows (the rest of the pipeline must not be the bottleneck), int8's ratio to
+float, and a verdict against the targets for the runtime ``--runtime auto``
+picks (>= 20 reports/s and >= 0.8 of the bare model, mixed and glued-only). ``--profile`` (on by
 default) times each stage separately, in-process and on one core, on a sample of
 the corpus (decode+normalise, tagging, rules, serialisation) and keeps the rules
 stage's cProfile hot spots: where the time goes. With ``--rss-n`` it also runs
@@ -60,24 +65,36 @@ from nianbao.batch.engine import LocalEngine, chunked
 from nianbao.batch.ray_engine import RayEngine
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
-from nianbao.tagger.runtime import default_model_dir, onnx_verified, pack
+from nianbao.tagger.runtime import (
+    choose_runtime,
+    default_model_dir,
+    int8_verified,
+    onnx_verified,
+    pack,
+    runtime_summary,
+)
 from nianbao.tagger.windows import plan_windows
 from nianbao.training.synth_corpus import generate_one
 
 console = Console()
 app = typer.Typer(add_completion=False)
 
-TARGET_REPORTS_PER_S = 10.0
+TARGET_REPORTS_PER_S = 20.0
 TARGET_RATIO = 0.8
 
 
-def make_corpus(n: int, seed: int, path: Path, min_chars: int = 3000, max_chars: int = 20000) -> dict[str, Any]:
-    """Write ``n`` generated reports (mixed styles) with real-report lengths as JSONL; return length stats."""
+GLUED_STYLES = ("glued_lines", "crawl")
+
+
+def make_corpus(n: int, seed: int, path: Path, min_chars: int = 3000, max_chars: int = 20000,
+                styles: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Write ``n`` generated reports (mixed styles, or ``styles`` in turn) with real-report lengths as JSONL;
+    return length stats."""
     lengths: list[int] = []
     with open(path, "w", encoding="utf-8") as fh:
         k = 0
         while len(lengths) < n:
-            doc = generate_one(seed, k)
+            doc = generate_one(seed, k, styles[k % len(styles)] if styles else None)
             k += 1
             if not min_chars <= len(doc.text) <= max_chars and k < 20 * n:
                 continue
@@ -188,7 +205,7 @@ def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: i
             tagger.backend.logits(*batches[-1])  # warm-up: the smallest batch, not timed
         info: dict[str, Any] = {"runtime": tagger.runtime, "torch_threads": torch.get_num_threads(),
                                 "load_seconds": time.perf_counter() - t_load, "batches": len(batches)}
-        if tagger.runtime == "onnx":
+        if tagger.runtime.startswith("onnx"):
             info["ort_intra_op_threads"] = ort_intra_op_threads(tagger)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         barrier.abort()
@@ -346,7 +363,7 @@ def rss_runs(rss_n: int, seed: int, model: Path, workers: int, tmp: Path) -> dic
 
 def ort_intra_op_threads(tagger: Any) -> int | None:
     """The intra-op thread count of an ONNX tagger's session (0: ORT's default, one per physical core)."""
-    if getattr(tagger, "runtime", None) != "onnx":
+    if not str(getattr(tagger, "runtime", "")).startswith("onnx"):
         return None
     return tagger.backend.session.get_session_options().intra_op_num_threads
 
@@ -464,18 +481,27 @@ def _short(file: str) -> str:
 
 def ratios_of(runs: dict[str, Any]) -> dict[str, float]:
     """chars/s ratios: each pipeline to the bare model of its runtime, and ONNX model to rules-only."""
-    pairs = [("model_torch", "bare_torch"), ("model_onnx", "bare_onnx"), ("ray_model", "bare_onnx"),
-             ("model_onnx", "no_model")]
+    pairs = [("model_torch", "bare_torch"), ("model_onnx", "bare_onnx"), ("model_onnx_int8", "bare_onnx_int8"),
+             ("ray_model", "bare_" + runs.get("ray_model", {}).get("runtime", "onnx").replace("-", "_")),
+             ("model_onnx", "no_model"), ("bare_onnx_int8", "bare_onnx"),
+             ("glued_model_onnx", "glued_bare_onnx"), ("glued_model_onnx_int8", "glued_bare_onnx_int8"),
+             ("glued_bare_onnx_int8", "glued_bare_onnx")]
     return {f"{a}/{b}": runs[a]["chars_per_s"] / runs[b]["chars_per_s"] for a, b in pairs
             if "chars_per_s" in runs.get(a, {}) and "chars_per_s" in runs.get(b, {})}
 
 
-def targets_of(runs: dict[str, Any], ratios: dict[str, float]) -> dict[str, bool]:
-    """The release targets for the ONNX model pipeline (False where it was not measured)."""
-    rps = runs.get("model_onnx", {}).get("reports_per_s")
-    ratio = ratios.get("model_onnx/bare_onnx")
-    return {"reports_per_s_ge_10": rps is not None and rps >= TARGET_REPORTS_PER_S,
-            "ratio_ge_0_8": ratio is not None and ratio >= TARGET_RATIO}
+def targets_of(runs: dict[str, Any], ratios: dict[str, float], default: str = "onnx") -> dict[str, bool]:
+    """The release targets for the default runtime's pipeline, mixed and glued-only (False where not measured)."""
+    key = "model_" + default.replace("-", "_")
+    out = {}
+    for prefix in ("", "glued_"):
+        if prefix and prefix + key not in runs:
+            continue
+        rps = runs.get(prefix + key, {}).get("reports_per_s")
+        ratio = ratios.get(f"{prefix}{key}/{prefix}bare_{default.replace('-', '_')}")
+        out[f"{prefix}reports_per_s_ge_{TARGET_REPORTS_PER_S:g}"] = rps is not None and rps >= TARGET_REPORTS_PER_S
+        out[f"{prefix}ratio_ge_{TARGET_RATIO:g}"] = ratio is not None and ratio >= TARGET_RATIO
+    return out
 
 
 @app.command()
@@ -491,59 +517,87 @@ def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
                                          help="Also time the bare model in one process with --workers threads."),
          profile: bool = typer.Option(True, "--profile/--no-profile", help="Time each stage on a sample."),
          profile_n: int = typer.Option(100, help="Reports in the profile sample."),
+         glued_n: int = typer.Option(0, help="Also a glued-only corpus (glued_lines and crawl styles) of this "
+                                    "many reports: bare and end to end, float and int8 ONNX."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Run the benchmark and print ratios against the bare model measured in the same run."""
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp_dir:
         _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc, profile,
-               profile_n, json_out)
+               profile_n, json_out, glued_n)
 
 
-def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
-           skip_torch: bool, bare_1proc: bool, profile: bool, profile_n: int, json_out: Path | None) -> None:
-    """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
-    corpus = tmp / "corpus.jsonl"
-    result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
-                              "model": str(model), "corpus": make_corpus(n, seed, corpus)}
-    console.print(f"corpus: {result['corpus']}")
-    runtimes = ("onnx",) if skip_torch else ("torch", "onnx")
-    runs: dict[str, Any] = {}
+def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[str, ...], workers: int,
+               bare_1proc: bool, tmp: Path, prefix: str = "") -> dict[str, Any] | None:
+    """Plan the pipeline's windows on ``corpus`` and time the bare model of each runtime on them (into ``runs``);
+    the plan's statistics."""
     try:
         plan = plan_batches(corpus, model, PipelineConfig().batch_size)
-        result["windows"] = {k: v for k, v in plan.items() if k not in ("batches", "pipeline_ort_intra_op_threads")}
-        result["windows"]["batches"] = len(plan["batches"])
-        # what a LocalEngine worker runs with (engine._init_worker(config, 1); the session as runtime.py makes it)
-        result["pipeline_threads"] = {"torch_per_worker": 1,
-                                      "ort_intra_op_per_worker": plan["pipeline_ort_intra_op_threads"]}
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
-        plan = None
         for rt in runtimes:
-            runs[f"bare_{rt}"] = {"error": f"{type(exc).__name__}: {exc}"}
-    for rt in runtimes if plan else ():
-        bare = [(f"bare_{rt}", workers, 1)]
-        if bare_1proc:
-            bare.append((f"bare_{rt}_1proc", 1, workers))
+            runs[f"{prefix}bare_{rt.replace('-', '_')}"] = {"error": f"{type(exc).__name__}: {exc}"}
+        return None
+    for rt in runtimes:
+        key = f"{prefix}bare_{rt.replace('-', '_')}"
+        bare = [(key, workers, 1)]
+        if bare_1proc and not prefix:
+            bare.append((f"{key}_1proc", 1, workers))
         for name, procs, threads in bare:
             try:
                 runs[name] = bare_forward(plan, model, rt, procs, threads, tmp)
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
             console.print(f"{name}: {_brief(runs[name])}")
+    return plan
+
+
+def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
+           skip_torch: bool, bare_1proc: bool, profile: bool, profile_n: int, json_out: Path | None,
+           glued_n: int = 0) -> None:
+    """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
+    corpus = tmp / "corpus.jsonl"
+    result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
+                              "model": str(model), "corpus": make_corpus(n, seed, corpus),
+                              "runtime_auto": runtime_summary(PipelineConfig(model_dir=model))}
+    console.print(f"corpus: {result['corpus']}")
+    console.print(result["runtime_auto"])
+    int8 = ("onnx-int8",) if int8_verified(model)[0] else ()
+    runtimes = (("onnx",) if skip_torch else ("torch", "onnx")) + int8
+    runs: dict[str, Any] = {}
+    plan = _bare_runs(runs, corpus, model, runtimes, workers, bare_1proc, tmp)
+    if plan:
+        result["windows"] = {k: v for k, v in plan.items() if k not in ("batches", "pipeline_ort_intra_op_threads")}
+        result["windows"]["batches"] = len(plan["batches"])
+        # what a LocalEngine worker runs with (engine._init_worker(config, 1); the session as runtime.py makes it)
+        result["pipeline_threads"] = {"torch_per_worker": 1,
+                                      "ort_intra_op_per_worker": plan["pipeline_ort_intra_op_threads"]}
     plan = None
-    plans = [("no_model", PipelineConfig(use_model=False), "local")]
+    plans = [("no_model", PipelineConfig(use_model=False), "local", corpus)]
     if not skip_torch:
-        plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local"))
-    plans.append(("model_onnx", PipelineConfig(model_dir=model, runtime="onnx"), "local"))
+        plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local", corpus))
+    for rt in ("onnx",) + int8:
+        plans.append((f"model_{rt.replace('-', '_')}", PipelineConfig(model_dir=model, runtime=rt), "local", corpus))
     if not skip_ray:
-        plans.append(("ray_model", PipelineConfig(model_dir=model, runtime="auto"), "ray"))
-    for name, cfg, engine in plans:
+        plans.append(("ray_model", PipelineConfig(model_dir=model, runtime="auto"), "ray", corpus))
+    if glued_n > 0:
+        glued = tmp / "glued.jsonl"
+        result["glued_corpus"] = make_corpus(glued_n, seed + 2, glued, styles=GLUED_STYLES)
+        _bare_runs(runs, glued, model, ("onnx",) + int8, workers, False, tmp, prefix="glued_")
+        for rt in ("onnx",) + int8:
+            plans.append((f"glued_model_{rt.replace('-', '_')}", PipelineConfig(model_dir=model, runtime=rt),
+                          "local", glued))
+    for name, cfg, engine, path in plans:
         try:
-            runs[name] = end_to_end(corpus, cfg, engine, workers)
+            runs[name] = end_to_end(path, cfg, engine, workers)
         except Exception as exc:  # noqa: BLE001
             runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        if engine == "ray":
+            runs[name]["runtime"] = choose_runtime(model, "auto")
         console.print(f"{name}: {_brief(runs[name])}")
     result["runs"] = runs
     result["ratios"] = ratios_of(runs)
-    result["targets"] = targets_of(runs, result["ratios"])
+    default = "onnx-int8" if int8 and "onnx-int8 (" in result["runtime_auto"] else "onnx"
+    result["default_runtime"] = default
+    result["targets"] = targets_of(runs, result["ratios"], default)
     if profile and profile_n > 0:
         result["profile"] = {}
         for name, cfg in (("model", PipelineConfig(model_dir=model, runtime="auto")),
@@ -599,7 +653,8 @@ def _print(result: dict[str, Any]) -> None:
     for k, v in result["ratios"].items():
         console.print(f"ratio {k} = {v:.2f}")
     t = result["targets"]
-    console.print("targets (model_onnx): "
+    console.print(f"targets (model_{result.get('default_runtime', 'onnx')}, >= {TARGET_REPORTS_PER_S:g} reports/s, "
+                  f">= {TARGET_RATIO} of bare): "
                   + ", ".join(f"{k} {'[green]yes[/green]' if v else '[red]NO[/red]'}" for k, v in t.items()))
     if "profile" in result:
         _print_profile(result["profile"])

@@ -17,7 +17,7 @@ from nianbao import __version__
 from nianbao.evaluation import tagger_eval
 from nianbao.evaluation.baseline import baseline_records
 from nianbao.evaluation.gallery import write_gallery
-from nianbao.evaluation.report import build_report, dump_json, find_previous, write_release
+from nianbao.evaluation.report import build_report, dump_json, find_previous, record_runtimes, write_release
 from nianbao.evaluation.score import PredictionFormatError, load_predictions, score_run
 from nianbao.evaluation.terminal import print_report
 from nianbao.labels.gold import GOLD_DIR, GoldDoc, default_corpus_root, load_gold
@@ -103,13 +103,15 @@ def evaluate(
     gold_docs = load_gold(gold) if gold.exists() else []
     if not gold_docs:
         raise _fail(f"E_NO_GOLD: no gold labels (*.json) at {gold}")
-    runs, inputs = [], {}
+    runs, inputs, runtimes = [], {}, {}
     for spec in pred:
         name, path = parse_pred_spec(spec)
         if name in inputs or name == "baseline":
             raise _fail(f"E_EVAL_ARGS: run name {name!r} used twice or reserved; use NAME=PATH")
         try:
-            runs.append(score_run(gold_docs, load_predictions(path), name))
+            records = load_predictions(path)
+            runs.append(score_run(gold_docs, records, name))
+            runtimes[name] = record_runtimes(records)
         except (OSError, PredictionFormatError) as e:
             raise _fail(f"E_PRED_FORMAT: cannot read {path}: {e}") from e
         inputs[name] = shown_path(path)
@@ -122,7 +124,7 @@ def evaluate(
         tagger_summary, tags = _tagger_eval(gold_docs, texts, tagger, no_model)
         tag_source = f"{tagger_summary['name']} tags"
     version = release or (report.stem if report else __version__)
-    data = build_report(version, gold_docs, shown_path(gold), runs, baseline, inputs, tagger_summary)
+    data = build_report(version, gold_docs, shown_path(gold), runs, baseline, inputs, tagger_summary, runtimes)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(dump_json(data) + "\n", encoding="utf-8")

@@ -405,7 +405,9 @@ def render_markdown(report: dict[str, Any], diff: dict[str, Any] | None, files: 
         + ".",
         "",
     ]
-    out += [f"- `{name}`: `{path}`" for name, path in report["inputs"].items()] + [
+    rts = report.get("runtimes") or {}
+    out += [f"- `{name}`: `{path}`" + (f" (tagger runtime: {', '.join(rts[name])})" if rts.get(name) else "")
+            for name, path in report["inputs"].items()] + [
         "",
         LEGEND,
         "",

@@ -113,8 +113,10 @@ def build_report(
     baseline: RunResult,
     inputs: dict[str, str],
     tagger: dict[str, Any] | None = None,
+    runtimes: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """The release report's JSON: every run (first = primary), the baseline, the tagger scores."""
+    """The release report's JSON: every run (first = primary), the baseline, the tagger scores, and which
+    tagger runtime produced each run's records."""
     return rounded(
         {
             "schema": REPORT_SCHEMA,
@@ -127,8 +129,19 @@ def build_report(
             "runs": {r.name: run_report(r) for r in runs},
             "baseline": run_report(baseline, with_errors=False),
             "tagger": tagger,
+            "runtimes": runtimes or {},
         }
     )
+
+
+def record_runtimes(records: list[dict[str, Any]]) -> list[str]:
+    """The tagger runtimes named by records' ``model.runtime`` (``rules-only`` without a model).
+
+    >>> record_runtimes([{"model": {"runtime": "onnx-int8"}}, {"model": None}, {"model": {"name": "t"}}])
+    ['onnx-int8', 'rules-only', 'unrecorded']
+    """
+    return sorted({(r.get("model") or {}).get("runtime") or ("unrecorded" if r.get("model") else "rules-only")
+                   for r in records})
 
 
 # ----------------------------------------------------------------- previous release and diff

@@ -14,7 +14,8 @@ class PipelineConfig(BaseModel):
 
     model_dir: Path | None = None  # None + use_model -> the shipped default model
     use_model: bool = True  # False = --no-model (rules-only reader)
-    runtime: str = "auto"  # auto | torch | onnx
+    runtime: str = "auto"  # auto | torch | onnx | onnx-int8
+    device: str = "cpu"  # cpu | cuda (the torch runtime on a GPU; falls back to the CPU with a note)
     threads: int = 0  # CPU threads of the model runtime per process (0: the library default)
     batch_size: int = 8
     max_bytes: int = MAX_INPUT_BYTES

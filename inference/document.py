@@ -147,6 +147,7 @@ class ModelInfo(BaseModel):
     name: str
     version: str
     sha256: str
+    runtime: str | None = None  # torch | onnx | onnx-int8: which network produced the tags (an addition)
 
 
 class Document(BaseModel):

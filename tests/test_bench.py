@@ -15,6 +15,7 @@ from nianbao.evaluation import bench_pipeline
 from nianbao.evaluation.bench_pipeline import app, make_corpus, plan_batches
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.tagger.runtime import int8_verified
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"
 
@@ -67,7 +68,7 @@ def test_bare_batches_are_the_pipelines(corpus: tuple[Path, dict]) -> None:
 def test_bench_tiny_run(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     res = CliRunner().invoke(app, ["--n", "6", "--workers", "2", "--skip-ray", "--skip-torch", "--rss-n", "0",
-                                   "--profile-n", "4", "--model", str(MODEL), "--json", str(out)])
+                                   "--profile-n", "4", "--glued-n", "2", "--model", str(MODEL), "--json", str(out)])
     assert res.exit_code == 0, res.output
     r = json.loads(out.read_text(encoding="utf-8"))
     assert r["corpus"]["docs"] == 6 and {"p10", "p90", "mean"} <= r["corpus"].keys()
@@ -84,7 +85,17 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
     assert sum(runs["model_onnx"]["statuses"].values()) == 6 and "error" not in runs["model_onnx"]["statuses"]
     assert {"model_onnx/bare_onnx", "model_onnx/no_model"} <= r["ratios"].keys()
     assert all(v > 0 for v in r["ratios"].values())
-    assert set(r["targets"]) == {"reports_per_s_ge_10", "ratio_ge_0_8"}
+    int8 = int8_verified(MODEL)[0]
+    if int8:  # the quantised run beside the float one, on the same windows
+        assert "error" not in runs["bare_onnx_int8"] and runs["bare_onnx_int8"]["windows"] == r["windows"]["windows"]
+        assert runs["bare_onnx_int8"]["runtime"] == "onnx-int8"
+        assert sum(runs["model_onnx_int8"]["statuses"].values()) == 6
+        assert {"model_onnx_int8/bare_onnx_int8", "bare_onnx_int8/bare_onnx"} <= r["ratios"].keys()
+    assert r["glued_corpus"]["docs"] == 2 and sum(runs["glued_model_onnx"]["statuses"].values()) == 2
+    assert "error" not in runs["glued_bare_onnx"] and "glued_model_onnx/glued_bare_onnx" in r["ratios"]
+    assert r["runtime_auto"].startswith("tagger runtime: ")
+    assert set(r["targets"]) == {"reports_per_s_ge_20", "ratio_ge_0.8", "glued_reports_per_s_ge_20",
+                                 "glued_ratio_ge_0.8"}
     assert all(isinstance(v, bool) for v in r["targets"].values())
     for name in ("model", "no_model"):
         prof = r["profile"][name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -218,4 +219,48 @@ def write_card(folder: str | Path, result: dict[str, Any], tradeoff: list[dict[s
     folder = Path(folder)
     path = folder / "README.md"
     path.write_text(render_card(result, folder_sizes(folder), tradeoff), encoding="utf-8")
+    return write_int8_section(folder)
+
+
+INT8_HEADING = "## int8 runtime"
+
+
+def int8_section(verdict: dict[str, Any]) -> str:
+    """The card's section on the int8 model: the criterion, what was measured, whether ``auto`` uses it."""
+    lines = [INT8_HEADING, "",
+             "`model.int8.onnx`: `model.onnx` quantised by ONNX Runtime (dynamic, int8 weights per channel), "
+             "written and verified by `nianbao train export-onnx` (`int8_verify.json`, onnxruntime "
+             f"{verdict.get('onnxruntime', '?')}).", "",
+             f"Criterion: {verdict.get('criterion', '?')}.", "",
+             "| set | docs | records read differently | silent errors float / int8 | entity F1 float / int8 | "
+             "records with other changes | max confidence change |",
+             "|---|---|---|---|---|---|---|"]
+    for s in verdict.get("sets", []):
+        keys = ", ".join(f"{k} {v}" for k, v in s["differing_keys"].items())
+        other = ", ".join(f"{k} {v}" for k, v in s.get("other_keys", {}).items())
+        lines.append(f"| {s['name']} | {s['docs']} | {s['records_differing']}{f' ({keys})' if keys else ''} | "
+                     f"{s.get('silent_float', '?')} / {s.get('silent_int8', '?')} | {s['f1_float']:.4f} / "
+                     f"{s['f1_int8']:.4f} | {s.get('records_other_changes', 0)}{f' ({other})' if other else ''} | "
+                     f"{s.get('max_confidence_diff', 0):.4f} |")
+    verdict_line = ("Passed: `--runtime auto` uses it where this CPU reproduces the stored tags of the "
+                    f"{len(verdict.get('probe', {}).get('windows', []))} probe windows on load (else float ONNX)."
+                    if verdict.get("passed") else
+                    f"Not passed ({verdict.get('why')}): `--runtime auto` uses the float ONNX model; "
+                    "`--runtime onnx-int8` refuses it.")
+    return "\n".join([*lines, "", verdict_line, ""])
+
+
+def write_int8_section(folder: str | Path) -> Path:
+    """Put the int8 section into the card (replacing an older one) when ``int8_verify.json`` exists."""
+    folder = Path(folder)
+    path, verify = folder / "README.md", folder / "int8_verify.json"
+    if not path.is_file() or not verify.is_file():
+        return path
+    text = path.read_text(encoding="utf-8")
+    if INT8_HEADING in text:
+        head, _, rest = text.partition(INT8_HEADING)
+        nxt = rest.find("\n## ")
+        text = head.rstrip("\n") + "\n\n" + (rest[nxt + 1:] if nxt >= 0 else "")
+    section = int8_section(json.loads(verify.read_text(encoding="utf-8")))
+    path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
     return path

@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 
 from nianbao.evaluation.bench_tagger import load_texts
+from nianbao.evaluation.int8_verify import verify_int8
 from nianbao.tagger.onnx_export import export_onnx
-from nianbao.training.card import real_scores
+from nianbao.training.card import real_scores, write_int8_section
 
 app = typer.Typer(help="Generate synthetic data and train the tagger.", no_args_is_help=True, add_completion=False)
 
@@ -106,8 +107,13 @@ def export_onnx_cmd(
     texts: Path = typer.Option(None, help="Folder of .txt files or a saved dataset whose windows the check "
                                           "runs on (besides random ids)."),
     limit: int = typer.Option(20, help="Documents of --texts to use."),
+    int8: bool = typer.Option(True, "--int8/--no-int8", help="Also quantise to model.int8.onnx and verify it "
+                                                          "on real text (nianbao.evaluation.int8_verify)."),
+    corpus: Path = typer.Option(None, help="Corpus root holding the labelled real reports' texts "
+                                           "(default ../shared/corpus)."),
 ) -> None:
-    """Export a tagger to ONNX (opset 17, fused attention); verify its probabilities against torch's."""
+    """Export a tagger to ONNX (opset 17, fused attention); verify its probabilities against torch's; quantise
+    it to int8 and verify that on the labelled real reports and the synthetic test set."""
     verdict = export_onnx(model_dir, optimize=not no_optimize, texts=load_texts(texts, limit) if texts else ())
     typer.echo(json.dumps(asdict(verdict), indent=2))
     if not verdict.passed:
@@ -115,6 +121,13 @@ def export_onnx_cmd(
                    f"{verdict.max_abs_diff_probs:.2e}; "
                    "--runtime auto keeps using torch", err=True)
         raise typer.Exit(1)
+    if int8:
+        v8 = verify_int8(model_dir, corpus)
+        write_int8_section(model_dir)
+        typer.echo(json.dumps({k: v for k, v in v8.items() if k != "probe"}, indent=2))
+        if not v8["passed"]:
+            typer.echo(f"E_INT8_MISMATCH: {v8['why']}; --runtime auto keeps the float ONNX model", err=True)
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -29,6 +29,7 @@ from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
 from nianbao.series.link import link_cli
+from nianbao.tagger.runtime import runtime_summary
 
 err = Console(stderr=True)
 SLOW_S = 5.0  # a document parsing for longer than this is named on the progress bar
@@ -88,7 +89,11 @@ def parse(
                                help="Output file (JSONL, or Parquet with --format parquet), or a pyarrow.fs URI."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules-only reader: no tagger model."),
     model: Path | None = typer.Option(None, "--model", help="Model folder (default: the shipped models/nianbao-tagger)."),
-    runtime: str = typer.Option("auto", help="Tagger runtime: auto | torch | onnx."),
+    runtime: str = typer.Option("auto", help="Tagger runtime: auto | torch | onnx | onnx-int8 (auto: the int8 "
+                                             "model where verified and this CPU reproduces its stored tags, else "
+                                             "float ONNX, else torch)."),
+    device: str = typer.Option("cpu", help="cpu | cuda: the torch runtime on a GPU (falls back to the CPU with "
+                                           "a message where none is present)."),
     workers: int = typer.Option(0, help="Worker processes (0 = one per core)."),
     batch_size: int = typer.Option(8, help="Documents per model batch."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl | parquet."),
@@ -111,7 +116,8 @@ def parse(
                                                     "in place (JSONL output only)."),
 ) -> None:
     """Parse reports into one record per input document (status ok | not_a_report | error)."""
-    config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, batch_size=batch_size,
+    config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, device=device,
+                            batch_size=batch_size,
                             fail_fast=fail_fast, cross_read=cross_read)
     stats = InputStats()
     skip = scan_done(Path(output)) if resume else set()
@@ -129,6 +135,7 @@ def parse(
         raise typer.BadParameter(f"unknown --engine {engine!r}: use local or ray")
     counts, elapsed = _write(runner.run(items), output, fmt, resume, progress, total, runner.in_flight)
     _summary(counts, stats, elapsed, output, len(skip))
+    err.print(runtime_summary(config), highlight=False)
     if link:
         _link_in_place(output, fmt)
     written = sum(counts.values())

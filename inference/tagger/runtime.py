@@ -3,7 +3,9 @@
 A tagger folder holds ``config.json`` (the transformers config, labels from
 ``nianbao.labels.tags``), ``model.safetensors``, ``charmap.json`` plus the saved
 tokenizer, ``tagger.json`` (name, version, window, overlap) and optionally
-``model.onnx`` with ``onnx_verify.json``. Weights are read with safetensors
+``model.onnx`` with ``onnx_verify.json`` and its int8 quantisation
+``model.int8.onnx`` with ``int8_verify.json`` (verified on real text by
+``nianbao train export-onnx``; see ``nianbao.tagger.quantize``). Weights are read with safetensors
 only: a folder that offers only pickled weights is refused, and no remote code
 is ever run.
 """
@@ -37,7 +39,10 @@ VERIFY_FILE = "onnx_verify.json"
 TAGGER_FILE = "tagger.json"
 PICKLE_FILES = ("pytorch_model.bin", "model.bin", "pytorch_model.pt", "model.pt", "model.ckpt", "tf_model.h5")
 DEFAULT_MODEL_NAME = "nianbao-tagger"
-RUNTIMES = ("auto", "torch", "onnx")
+INT8_FILE = "model.int8.onnx"
+INT8_VERIFY_FILE = "int8_verify.json"
+RUNTIMES = ("auto", "torch", "onnx", "onnx-int8")
+DEVICES = ("cpu", "cuda")
 
 
 class TaggerSpec(BaseModel):
@@ -135,12 +140,15 @@ class Backend(Protocol):
 
 
 class TorchBackend:
-    """The reference runtime: the transformers model under ``torch.inference_mode``."""
+    """The reference runtime: the transformers model under ``torch.inference_mode`` (float32, CPU or CUDA)."""
 
     name = "torch"
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, device: str = "cpu") -> None:
         self.model = load_torch_model(folder)
+        self.device = device
+        if device != "cpu":
+            self.model.to(device)
         self.vocab_size = int(self.model.config.vocab_size)
         self.max_positions = int(getattr(self.model.config, "max_position_embeddings", 512))
 
@@ -150,8 +158,21 @@ class TorchBackend:
         import torch
 
         with torch.inference_mode():
-            out = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
-        return out.logits.float().numpy()
+            out = self.model(input_ids=torch.from_numpy(ids).to(self.device),
+                             attention_mask=torch.from_numpy(mask).to(self.device))
+        return out.logits.float().cpu().numpy()
+
+
+def cuda_available() -> tuple[bool, str]:
+    """Whether torch sees a CUDA GPU; and, when not, why (the message a ``--device cuda`` run prints)."""
+    # local: torch costs seconds at start-up; only the model path needs it
+    import torch
+
+    if not torch.backends.cuda.is_built():
+        return False, f"this torch ({torch.__version__}) is built without CUDA"
+    if not torch.cuda.is_available():
+        return False, "torch.cuda.is_available() is False (no CUDA GPU or driver on this machine)"
+    return True, torch.cuda.get_device_name(0)
 
 
 class OnnxBackend:
@@ -159,10 +180,11 @@ class OnnxBackend:
 
     name = "onnx"
 
-    def __init__(self, path: str | Path, threads: int = 0) -> None:
+    def __init__(self, path: str | Path, threads: int = 0, name: str = "onnx") -> None:
         # local: onnxruntime loads only for the ONNX runtime
         import onnxruntime as ort
 
+        self.name = name
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:  # one worker process per core: one thread each, no oversubscription
@@ -197,37 +219,139 @@ def onnx_verified(folder: str | Path) -> tuple[bool, str]:
     return True, "verified"
 
 
-def choose_runtime(folder: str | Path, requested: str) -> str:
-    """``torch`` or ``onnx`` for a requested ``auto|torch|onnx``; ``onnx`` must be verified.
+def int8_verified(folder: str | Path) -> tuple[bool, str]:
+    """Whether ``model.int8.onnx`` exists, passed its verification on real text, and is the verified file
+    of the verified float export and weights; and why not."""
+    folder = Path(folder)
+    path, verify_path = folder / INT8_FILE, folder / INT8_VERIFY_FILE
+    if not path.is_file():
+        return False, f"{path} missing"
+    if not verify_path.is_file():
+        return False, f"{verify_path} missing"
+    v = json.loads(verify_path.read_text(encoding="utf-8"))
+    if not v.get("passed"):
+        return False, f"int8 verification failed: {v.get('why', 'see ' + str(verify_path))}"
+    if (v.get("int8_sha256") != file_sha256(path) or v.get("onnx_sha256") != file_sha256(folder / ONNX_FILE)
+            or v.get("weights_sha256") != file_sha256(folder / WEIGHTS_FILE)):
+        return False, "model.int8.onnx, model.onnx or model.safetensors changed since verification"
+    return True, "verified"
 
-    ``auto`` takes ONNX only when the export exists and its probabilities were verified against
-    torch within the tolerance recorded in ``onnx_verify.json``.
+
+def probe_ok(folder: str | Path, backend: Backend) -> tuple[bool, str]:
+    """Whether ``backend`` reproduces the argmax tags stored in ``int8_verify.json``'s probe windows.
+
+    int8 kernels differ between CPUs (VNNI or not, saturation on plain AVX2), so the tags the export
+    verified are re-checked on the machine that runs them, on a few windows (milliseconds).
+    """
+    v = json.loads(Path(folder, INT8_VERIFY_FILE).read_text(encoding="utf-8"))
+    probe = v.get("probe") or {}
+    windows, tags = probe.get("windows") or [], probe.get("tags") or []
+    if not windows or len(windows) != len(tags):
+        return False, "int8_verify.json holds no probe windows"
+    width = max(len(w) for w in windows)
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for r, w in enumerate(windows):
+        ids[r, :len(w)], mask[r, :len(w)] = w, 1
+    best = backend.logits(ids, mask).argmax(-1)
+    diff = sum(int((best[r, :len(w)] != np.asarray(t)).sum()) for r, (w, t) in enumerate(zip(windows, tags,
+                                                                                                strict=True)))
+    if diff:
+        return False, f"this CPU's int8 kernels change {diff} of the stored probe tags"
+    return True, f"reproduces the stored tags of {len(windows)} probe windows"
+
+
+def choose_runtime(folder: str | Path, requested: str) -> str:
+    """``torch``, ``onnx`` or ``onnx-int8`` for a requested runtime, from the files' verification alone.
+
+    ``auto`` takes the int8 model when its verification on real text passed, else the float ONNX export
+    when its probabilities were verified against torch within the tolerance recorded in
+    ``onnx_verify.json``, else torch. ``ModelTagger`` also checks the int8 model's probe tags on load
+    and falls back to float ONNX when this CPU does not reproduce them.
     """
     if requested not in RUNTIMES:
         raise StageError("E_RUNTIME", "tag", f"runtime {requested!r}: expected one of {RUNTIMES}")
     if requested == "torch":
         return "torch"
     ok, why = onnx_verified(folder)
-    if requested == "onnx" and not ok:
+    if requested in ("onnx", "onnx-int8") and not ok:
         raise StageError("E_ONNX_UNVERIFIED", "tag",
-                         f"--runtime onnx: {why}; run `nianbao train export-onnx {folder}`")
+                         f"--runtime {requested}: {why}; run `nianbao train export-onnx {folder}`")
+    if requested == "onnx-int8" or (requested == "auto" and ok):
+        ok8, why8 = int8_verified(folder)
+        if requested == "onnx-int8" and not ok8:
+            raise StageError("E_INT8_UNVERIFIED", "tag",
+                             f"--runtime onnx-int8: {why8}; run `nianbao train export-onnx {folder}`")
+        if ok8:
+            return "onnx-int8"
     return "onnx" if ok else "torch"
+
+
+def load_backend(folder: str | Path, requested: str = "auto", threads: int = 0,
+                 device: str = "cpu", build_torch: bool = True) -> tuple[Backend | None, str]:
+    """The network a run gets, and a one-line note of how it was chosen (for the run's summary).
+
+    ``device="cuda"`` runs the torch runtime on the GPU (``auto`` then means torch); without a GPU it
+    falls back to the CPU runtimes and the note says why. An int8 model whose probe tags this CPU does not
+    reproduce is replaced by the float ONNX model under ``auto`` and refused under ``onnx-int8``.
+    ``build_torch=False`` returns None instead of loading a torch model (the note alone, for a summary).
+    """
+    folder = Path(folder)
+    if device not in DEVICES:
+        raise StageError("E_RUNTIME", "tag", f"device {device!r}: expected one of {DEVICES}")
+    notes: list[str] = []
+    if device == "cuda":
+        if requested not in ("auto", "torch"):
+            raise StageError("E_RUNTIME", "tag", f"--device cuda runs the torch runtime, not {requested}")
+        ok, why = cuda_available()
+        if ok:
+            return TorchBackend(folder, "cuda") if build_torch else None, f"torch on cuda ({why}), float32"
+        notes.append(f"--device cuda: {why}; falling back to the CPU")
+    runtime = choose_runtime(folder, requested)
+    if runtime == "onnx-int8":
+        backend = OnnxBackend(folder / INT8_FILE, threads, name="onnx-int8")
+        ok, why = probe_ok(folder, backend)
+        if ok:
+            notes.append(f"onnx-int8 (verified on real text; {why})")
+            return backend, "; ".join(notes)
+        if requested == "onnx-int8":
+            raise StageError("E_INT8_MISMATCH", "tag", f"--runtime onnx-int8: {why}; use --runtime onnx")
+        notes.append(f"int8 not used: {why}; float ONNX instead")
+        runtime = "onnx"
+    if runtime == "onnx":
+        notes.append("onnx (float32, verified against torch)")
+        return OnnxBackend(folder / ONNX_FILE, threads), "; ".join(notes)
+    notes.append("torch on cpu (float32)" + ("" if requested == "torch" else f": {onnx_verified(folder)[1]}"))
+    return TorchBackend(folder) if build_torch else None, "; ".join(notes)
+
+
+def runtime_summary(config: PipelineConfig) -> str:
+    """How a run's workers pick their tagger runtime (the same checks, no torch model loaded): one line."""
+    if not config.use_model:
+        return "rules-only reader (--no-model)"
+    folder = Path(config.model_dir) if config.model_dir else default_model_dir()
+    try:
+        return "tagger runtime: " + load_backend(folder, config.runtime, 1, config.device, build_torch=False)[1]
+    except StageError as exc:
+        return f"tagger runtime: {exc}"
 
 
 class ModelTagger:
     """Tags documents with a trained model: sliding windows, stitched logits, constrained decoding."""
 
     def __init__(self, folder: str | Path, runtime: str = "auto", window_batch: int | None = None,
-                 threads: int = 0) -> None:
+                 threads: int = 0, device: str = "cpu") -> None:
         self.folder = Path(folder)
         self.spec = TaggerSpec.load(self.folder)
         self.charmap = CharMap.load(self.folder)
         weights = check_weights(self.folder)
-        self.runtime = choose_runtime(self.folder, runtime)
-        self.backend: Backend = (OnnxBackend(self.folder / ONNX_FILE, threads) if self.runtime == "onnx"
-                                 else TorchBackend(self.folder))
+        backend, self.runtime_note = load_backend(self.folder, runtime, threads, device)
+        assert backend is not None  # build_torch is on
+        self.backend: Backend = backend
+        self.runtime = backend.name
         self.window_batch = window_batch or self.spec.window_batch
-        self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights))
+        self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights),
+                              runtime=self.runtime)
 
     def tag(self, docs: list[Document]) -> list[Document]:
         """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
@@ -287,4 +411,4 @@ def load_model_tagger(config: PipelineConfig) -> ModelTagger:
         raise StageError("E_MODEL_MISSING", "tag",
                          f"model folder {folder} not found: pass --model DIR, set NIANBAO_MODEL_DIR, "
                          "or use --no-model for the rules-only reader")
-    return ModelTagger(folder, runtime=config.runtime, threads=config.threads)
+    return ModelTagger(folder, runtime=config.runtime, threads=config.threads, device=config.device)
