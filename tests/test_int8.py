@@ -116,3 +116,14 @@ def test_record_diff_ignores_confidences_only() -> None:
     assert record_diff(a, b)[0] == ["fields"]
     b["flags"] = []
     assert record_diff(a, b)[0] == ["fields", "flags"]
+
+
+def test_a_documents_int8_tags_do_not_depend_on_its_batch(int8_folder: Path) -> None:
+    """int8 activations are quantised per call: the runtime tags one window per call, so a document reads the
+    same alone, beside other documents, and in any order (resume, retries and worker counts change batches)."""
+    tagger = ModelTagger(int8_folder, runtime="onnx-int8", threads=1)
+    assert tagger.window_batch == 1
+    texts = [generate_one(7, k).text for k in range(3)]
+    alone = [tagger.probabilities([t])[0] for t in texts]
+    together = tagger.probabilities(texts[::-1])[::-1]
+    assert all((a == b).all() for a, b in zip(alone, together, strict=True))

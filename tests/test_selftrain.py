@@ -89,8 +89,9 @@ def test_mixture_weights_copy_and_sample(tmp_path: Path) -> None:
 
 
 def test_fit_takes_several_weighted_datasets(tmp_path: Path) -> None:
-    from nianbao.training.train import fit
     from test_tagger import smoke_config, toy_corpus
+
+    from nianbao.training.train import fit
 
     data = toy_corpus(tmp_path / "synth", 10, seed=5)
     extra = toy_corpus(tmp_path / "extra", 3, seed=6)
@@ -153,11 +154,11 @@ def test_pretrain_command_continues_a_tagger_and_refuses_labelled_reports(tmp_pa
     import json
     import random
 
+    from test_tagger import toy_corpus, toy_doc
     from typer.testing import CliRunner
 
     from nianbao.labels.gold import GOLD_DIR, default_corpus_root, load_gold
     from nianbao.training.cli import app
-    from test_tagger import toy_corpus, toy_doc
 
     corpus = tmp_path / "crawl"
     corpus.mkdir()

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from nianbao.tagger.charmap import CharMap
-from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, OnnxBackend, TaggerSpec, pack
+from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, OnnxBackend, TaggerSpec, pack, probe_tags
 from nianbao.tagger.windows import plan_windows
 
 PROBE_WINDOWS = 8
@@ -67,16 +67,11 @@ def probe_windows(folder: str | Path, texts: Sequence[str], n: int = PROBE_WINDO
 
 def make_probe(folder: str | Path, texts: Sequence[str], backend: OnnxBackend | None = None) -> dict[str, Any]:
     """The probe stored in ``int8_verify.json``: windows of ``texts`` and the int8 model's argmax tags on them,
-    computed as ``runtime.probe_ok`` recomputes them (one padded batch)."""
+    computed as ``runtime.probe_ok`` recomputes them (one window per call)."""
     folder = Path(folder)
     windows = probe_windows(folder, texts)
     if not windows:
         return {"windows": [], "tags": []}
     backend = backend or OnnxBackend(folder / INT8_FILE, 1, name="onnx-int8")
-    width = max(len(w) for w in windows)
-    ids = np.zeros((len(windows), width), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for r, w in enumerate(windows):
-        ids[r, :len(w)], mask[r, :len(w)] = w, 1
-    best = backend.logits(ids, mask).argmax(-1)
-    return {"windows": [w.tolist() for w in windows], "tags": [best[r, :len(w)].tolist() for r, w in enumerate(windows)]}
+    best = probe_tags(backend, windows)
+    return {"windows": [w.tolist() for w in windows], "tags": [b.tolist() for b in best]}

@@ -237,6 +237,15 @@ def int8_verified(folder: str | Path) -> tuple[bool, str]:
     return True, "verified"
 
 
+def probe_tags(backend: Backend, windows: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Argmax tags of each (already encoded) window, one window per call as the int8 runtime tags them."""
+    out = []
+    for w in windows:
+        ids = np.asarray(w, dtype=np.int64)[None, :]
+        out.append(backend.logits(ids, np.ones_like(ids)).argmax(-1)[0])
+    return out
+
+
 def probe_ok(folder: str | Path, backend: Backend) -> tuple[bool, str]:
     """Whether ``backend`` reproduces the argmax tags stored in ``int8_verify.json``'s probe windows.
 
@@ -248,14 +257,8 @@ def probe_ok(folder: str | Path, backend: Backend) -> tuple[bool, str]:
     windows, tags = probe.get("windows") or [], probe.get("tags") or []
     if not windows or len(windows) != len(tags):
         return False, "int8_verify.json holds no probe windows"
-    width = max(len(w) for w in windows)
-    ids = np.zeros((len(windows), width), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for r, w in enumerate(windows):
-        ids[r, :len(w)], mask[r, :len(w)] = w, 1
-    best = backend.logits(ids, mask).argmax(-1)
-    diff = sum(int((best[r, :len(w)] != np.asarray(t)).sum()) for r, (w, t) in enumerate(zip(windows, tags,
-                                                                                                strict=True)))
+    best = probe_tags(backend, [np.asarray(w, dtype=np.int64) for w in windows])
+    diff = sum(int((b != np.asarray(t)).sum()) for b, t in zip(best, tags, strict=True))
     if diff:
         return False, f"this CPU's int8 kernels change {diff} of the stored probe tags"
     return True, f"reproduces the stored tags of {len(windows)} probe windows"
@@ -349,7 +352,10 @@ class ModelTagger:
         assert backend is not None  # build_torch is on
         self.backend: Backend = backend
         self.runtime = backend.name
-        self.window_batch = window_batch or self.spec.window_batch
+        # int8 activations are quantised per call over the whole batch, so windows batched together would
+        # make a document's tags depend on its neighbours (and on batch size, resume, retries): the int8
+        # runtime runs one window per call, which is also no slower on one thread here (evaluation/bench_cpu)
+        self.window_batch = 1 if self.runtime == "onnx-int8" else window_batch or self.spec.window_batch
         self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights),
                               runtime=self.runtime)
 
