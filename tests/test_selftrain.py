@@ -219,3 +219,37 @@ def test_compare_sets_and_a_model_against_itself(tmp_path: Path) -> None:
     res = json.loads(out.read_text(encoding="utf-8"))["one"]
     assert res["docs"] == 1 and res["old"] == res["new"]
     assert res["old"]["fields"]["gold"] > 0 and res["old"]["tagger"]["VAL"]["support"] > 0
+
+
+def test_record_trials_writes_the_runs_into_metrics_and_card(tmp_path: Path) -> None:
+    """`nianbao train record-trials`: runs not adopted go into the start model's metrics and card; a run
+    that chose a round is refused (its own model's card records it)."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from nianbao.tagger.runtime import default_model_dir
+    from nianbao.training.cli import app
+
+    folder = tmp_path / "tagger"
+    folder.mkdir()
+    for name in ("README.md", "training_metrics.json"):
+        shutil.copy(default_model_dir() / name, folder / name)
+    tag = {"taught": 4, "right": 4, "precision": 1.0}
+    report = {"corpus": "crawl-dir", "min_precision": 0.99, "weight": 4.0, "chosen": None,
+              "start": {"model": "m", "tuning_f1": {"micro": 0.98}},
+              "rounds": [{"round": 1, "pages": 3, "kept_pages": 2, "kept_tables": 5, "masked": [],
+                          "tuning_precision": {"per_tag": {"ROW": tag, "VAL": tag}}, "tuning_f1": {"micro": 0.97}}]}
+    run = tmp_path / "run-a" / "self_train.json"
+    run.parent.mkdir()
+    run.write_text(json.dumps(report), encoding="utf-8")
+    res = CliRunner().invoke(app, ["record-trials", str(folder), str(run)])
+    assert res.exit_code == 0, res.output
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert card.count("## Self-training trials") == 1 and "### run-a" in card and "ROW 100.00 (4)" in card
+    assert json.loads((folder / "training_metrics.json").read_text(encoding="utf-8"))["self_train_trials"][0]["label"] == "run-a"
+    CliRunner().invoke(app, ["record-trials", str(folder), str(run)])  # again: replaced, not appended
+    assert (folder / "README.md").read_text(encoding="utf-8").count("## Self-training trials") == 1
+    run.write_text(json.dumps(report | {"chosen": "x"}), encoding="utf-8")
+    assert CliRunner().invoke(app, ["record-trials", str(folder), str(run)]).exit_code != 0

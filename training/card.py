@@ -219,6 +219,8 @@ def write_card(folder: str | Path, result: dict[str, Any], tradeoff: list[dict[s
     folder = Path(folder)
     path = folder / "README.md"
     path.write_text(render_card(result, folder_sizes(folder), tradeoff), encoding="utf-8")
+    if result.get("self_train_trials"):
+        replace_section(path, TRIALS_HEADING, trials_section(result["self_train_trials"]))
     return write_int8_section(folder)
 
 
@@ -250,17 +252,51 @@ def int8_section(verdict: dict[str, Any]) -> str:
     return "\n".join([*lines, "", verdict_line, ""])
 
 
+def replace_section(path: Path, heading: str, section: str) -> Path:
+    """Put ``section`` (starting with ``heading``) at the end of the card, replacing an older one."""
+    text = path.read_text(encoding="utf-8")
+    if heading in text:
+        head, _, rest = text.partition(heading)
+        nxt = rest.find("\n## ")
+        text = head.rstrip("\n") + "\n\n" + (rest[nxt + 1:] if nxt >= 0 else "")
+    path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
+    return path
+
+
 def write_int8_section(folder: str | Path) -> Path:
     """Put the int8 section into the card (replacing an older one) when ``int8_verify.json`` exists."""
     folder = Path(folder)
     path, verify = folder / "README.md", folder / "int8_verify.json"
     if not path.is_file() or not verify.is_file():
         return path
-    text = path.read_text(encoding="utf-8")
-    if INT8_HEADING in text:
-        head, _, rest = text.partition(INT8_HEADING)
-        nxt = rest.find("\n## ")
-        text = head.rstrip("\n") + "\n\n" + (rest[nxt + 1:] if nxt >= 0 else "")
-    section = int8_section(json.loads(verify.read_text(encoding="utf-8")))
-    path.write_text(text.rstrip("\n") + "\n\n" + section, encoding="utf-8")
-    return path
+    return replace_section(path, INT8_HEADING, int8_section(json.loads(verify.read_text(encoding="utf-8"))))
+
+
+TRIALS_HEADING = "## Self-training trials (measured, not adopted)"
+
+
+def trials_section(trials: list[dict[str, Any]]) -> str:
+    """The card's record of self-training runs that did not replace this model: per run, what it kept, the
+    pseudo-label precision per tag and the tuning scores against this model's."""
+    lines = [TRIALS_HEADING, "",
+             "Runs of `nianbao train self-train` (README \"Learning from your own crawl\") that started from this "
+             "model and were measured but not adopted: no round beat it on the tuning documents. They read only "
+             "the unlabelled corpus named and synthetic reports; `crawl/`, the held-out PDF texts and every "
+             "report declared held out stayed out of training and selection.", ""]
+    for t in trials:
+        body = _self_train_lines(t)[2:]  # the section's text without its own heading
+        init = (t.get("start") or {}).get("init")
+        lines += [f"### {t.get('label') or t['corpus']}" + (f" (encoder first pre-trained: `{init}`)" if init else ""),
+                  "", *body]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def record_trials(folder: str | Path, reports: list[dict[str, Any]]) -> Path:
+    """Keep self-training reports that were not adopted in ``training_metrics.json`` (``self_train_trials``)
+    and in the card's trials section; returns the card's path."""
+    folder = Path(folder)
+    metrics_path = folder / "training_metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+    metrics["self_train_trials"] = reports
+    metrics_path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return replace_section(folder / "README.md", TRIALS_HEADING, trials_section(reports))

@@ -11,7 +11,7 @@ import typer
 from nianbao.evaluation.bench_tagger import load_texts
 from nianbao.evaluation.int8_verify import verify_int8
 from nianbao.tagger.onnx_export import export_onnx
-from nianbao.training.card import real_scores, write_int8_section
+from nianbao.training.card import real_scores, record_trials, write_int8_section
 
 app = typer.Typer(help="Generate synthetic data and train the tagger.", no_args_is_help=True, add_completion=False)
 
@@ -98,6 +98,22 @@ def self_train_cmd(
     typer.echo(f"start model tuning entity F1 {report['start']['tuning_f1']['micro']}; chosen: "
                f"{report['chosen'] or 'none (no round beat the start model on the tuning documents)'}"
                + (f" -> {cfg.out}" if report["chosen"] else ""))
+
+
+@app.command("record-trials")
+def record_trials_cmd(
+    model_dir: Path = typer.Argument(..., help="The tagger folder the runs started from (e.g. models/nianbao-tagger)."),
+    reports: list[Path] = typer.Argument(..., help="`self_train.json` of each run (written by `self-train`)."),
+) -> None:
+    """Record self-training runs that were not adopted in a tagger's metrics and card (pseudo-label precision
+    per tag, kept pages, tuning scores); the weights are not touched."""
+    loaded = []
+    for p in reports:
+        r = json.loads(p.read_text(encoding="utf-8"))
+        if r.get("chosen"):
+            raise typer.BadParameter(f"{p}: a round was chosen; that model's own card records it")
+        loaded.append({**r, "label": p.parent.name})
+    typer.echo(f"{record_trials(model_dir, loaded)}: {len(loaded)} trial(s) recorded")
 
 
 @app.command("export-onnx")

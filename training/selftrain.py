@@ -118,7 +118,8 @@ def self_train(cfg: TrainConfig, corpus: str | Path, corpus_root: Path | None = 
     report["chosen"] = best["model"] if best and best["tuning_f1"]["micro"] > start_f1 else None
     held = [g for g in golds if g.held_out]
     if held:  # a final figure only: it chooses nothing above
-        readers = Readers(report["chosen"] or cfg.base_model, cfg.threads)
+        # the reader whose pseudo-labels the last round taught (an MLM start cannot read: its reader_model did)
+        readers = Readers(report["rounds"][-1]["read_with"] if report["rounds"] else reader, cfg.threads)
         report["held_out_precision"] = pseudo_precision(select(readers, gold_items(held, root)), held, root)
     for row in trained:  # each round's own card says what it was trained on, chosen or not
         record_self_train(Path(row["model"]), report)
