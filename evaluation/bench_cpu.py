@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from nianbao.batch.engine import chunked
-from nianbao.evaluation.bench_pipeline import GLUED_STYLES, make_corpus, write_result
+from nianbao.evaluation.bench_pipeline import GLUED_STYLES, make_corpus, time_forward, write_result
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.runtime import default_model_dir
@@ -32,17 +32,7 @@ RUNTIMES = ("onnx", "onnx-int8")
 
 def cpu_per_report(pipe: Pipeline, items: list[Any], batch_size: int) -> tuple[float, float]:
     """CPU ms per report of parsing ``items`` (records built), and of the network calls within."""
-    backend = pipe.tagger.backend
-    real, spent = backend.logits, [0.0]
-
-    def timed(ids: Any, mask: Any) -> Any:
-        t = time.process_time()
-        try:
-            return real(ids, mask)
-        finally:
-            spent[0] += time.process_time() - t
-
-    backend.logits = timed
+    stop = time_forward(pipe.tagger, time.process_time)
     try:
         t = time.process_time()
         for chunk in chunked(iter(items), batch_size):
@@ -50,8 +40,8 @@ def cpu_per_report(pipe: Pipeline, items: list[Any], batch_size: int) -> tuple[f
                 doc.to_record()
         total = time.process_time() - t
     finally:
-        backend.logits = real
-    return 1000 * total / len(items), 1000 * spent[0] / len(items)
+        net = stop() or 0.0
+    return 1000 * total / len(items), 1000 * net / len(items)
 
 
 @app.command()

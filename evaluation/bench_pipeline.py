@@ -387,7 +387,7 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
         docs = [pipe.start(item) for item in items]
         secs["decode+normalise"] = time.perf_counter() - t
         live = [d for d in docs if d.status != "error"]
-        forward = _time_forward(tagger)
+        forward = time_forward(tagger)
         t = time.perf_counter()
         for b in range(0, len(live), config.batch_size):
             tagger.tag(live[b:b + config.batch_size])
@@ -430,20 +430,20 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
     return out
 
 
-def _time_forward(tagger: Any) -> Any:
-    """Time a model tagger's network calls from now on; returns a function that stops and gives the seconds
-    (None for a tagger without a network)."""
+def time_forward(tagger: Any, clock: Any = time.perf_counter) -> Any:
+    """Time a model tagger's network calls from now on (by ``clock``); returns a function that stops and gives
+    the seconds (None for a tagger without a network)."""
     backend = getattr(tagger, "backend", None)
     if backend is None:
         return lambda: None
     real, spent = backend.logits, [0.0]
 
     def logits(ids: Any, mask: Any) -> Any:
-        t = time.perf_counter()
+        t = clock()
         try:
             return real(ids, mask)
         finally:
-            spent[0] += time.perf_counter() - t
+            spent[0] += clock() - t
 
     backend.logits = logits
 

@@ -122,3 +122,16 @@ def test_bench_tail_tiny_run(tmp_path: Path) -> None:
     assert r["stress"]["error_records"] == 0 and r["stress"]["seconds"]["max"] >= r["stress"]["seconds"]["p50"]
     assert r["stress"]["slowest"] and {"source", "chars", "seconds", "slowest_stage"} <= r["stress"]["slowest"][0].keys()
     assert set(r["verdict"]) == {"no_error_records", "rules_le_1s", "doc_le_2s", "rss_lt_600mib", "budget_le_2pct"}
+
+
+def test_cpu_per_report_counts_the_network_within_the_whole() -> None:
+    """bench_cpu: CPU ms per report of the whole parse and of the network calls inside it (0 without a model)."""
+    from nianbao.evaluation.bench_cpu import cpu_per_report
+    from nianbao.inputs import InputItem
+    from nianbao.pipeline import Pipeline, PipelineConfig
+    from nianbao.training.synth_corpus import generate_one
+
+    items = [InputItem(source=f"d{k}.txt", data=generate_one(3, k).text.encode("utf-8")) for k in range(2)]
+    total, net = cpu_per_report(Pipeline(PipelineConfig(runtime="onnx", threads=1)), items, 2)
+    assert 0 < net < total
+    assert cpu_per_report(Pipeline(PipelineConfig(use_model=False)), items, 2)[1] == 0.0
