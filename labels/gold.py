@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,17 @@ def load_gold(path: Path) -> list[GoldDoc]:
     """Load one gold file or every ``*.json`` in a directory (sorted by name)."""
     files = sorted(path.glob("*.json")) if path.is_dir() else [path]
     return [GoldDoc.model_validate_json(f.read_text(encoding="utf-8")) for f in files]
+
+
+def refuse_labelled(docs: Iterable[tuple[str, bytes]], golds: Sequence[GoldDoc], hint: str = "") -> None:
+    """Raise ``E_DATA`` when a document (source, original bytes) is the text of a labelled report (its
+    sha256): labelled reports, tuning or held out, are never trained on."""
+    labelled = {g.sha256: g.name for g in golds}
+    for source, data in docs:
+        name = labelled.get(hashlib.sha256(data).hexdigest())
+        if name:
+            raise ValueError(f"E_DATA: {source} is the labelled report {name}; labelled reports are never "
+                             f"trained on{hint}")
 
 
 def default_corpus_root() -> Path:

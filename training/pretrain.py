@@ -12,7 +12,6 @@ reports the accuracy figures are computed on.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nianbao.labels.gold import GOLD_DIR, load_gold
+from nianbao.labels.gold import GOLD_DIR, load_gold, refuse_labelled
 from nianbao.normalise import normalise_text
 from nianbao.tagger.charmap import CharMap
 from nianbao.training.tagger_data import IGNORE, WindowDataset, make_windows
@@ -43,13 +42,8 @@ def read_corpus(folder: str | Path, normalise: bool = True) -> list[str]:
 
 def check_unlabelled(folder: str | Path) -> None:
     """Refuse a corpus holding a labelled report (``labels/gold``, tuning or held out): never trained on."""
-    labelled = {g.sha256: g.name for g in load_gold(GOLD_DIR)}
-    for p in sorted(Path(folder).rglob("*")):
-        if p.is_file() and p.suffix.lower() in (".txt", ".html", ".htm"):
-            digest = hashlib.sha256(p.read_bytes()).hexdigest()
-            if digest in labelled:
-                raise ValueError(f"E_DATA: {p} is the labelled report {labelled[digest]}; labelled reports are "
-                                 "never trained on")
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".html", ".htm"))
+    refuse_labelled(((str(p), p.read_bytes()) for p in files), load_gold(GOLD_DIR))
 
 
 class MaskingCollator:

@@ -11,7 +11,6 @@ for the pseudo-label precision as a final figure; they choose nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import replace
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.evaluation.tagger_eval import evaluate_tagger
-from nianbao.labels.gold import GoldDoc, default_corpus_root, load_gold
+from nianbao.labels.gold import GoldDoc, default_corpus_root, load_gold, refuse_labelled
 from nianbao.normalise import normalise_text
 from nianbao.tagger.runtime import ModelTagger
 from nianbao.training.pseudo_labels import (
@@ -53,12 +52,8 @@ def save_pseudo(docs: list[PseudoDoc], masked: list[str], out: Path) -> int:
 
 def check_corpus(items: list[Any], golds: list[GoldDoc]) -> None:
     """Refuse a corpus holding any labelled report (tuning or held out): those are never trained on."""
-    labelled = {g.sha256: g.name for g in golds}
-    for it in items:
-        digest = hashlib.sha256(it.data or (it.text or "").encode("utf-8")).hexdigest()
-        if digest in labelled:
-            raise ValueError(f"E_DATA: {it.source} is the labelled report {labelled[digest]}; "
-                             "labelled reports are never trained on (self-train on crawl-series/ or your own crawl)")
+    refuse_labelled(((it.source, it.data or (it.text or "").encode("utf-8")) for it in items), golds,
+                    " (self-train on crawl-series/ or your own crawl)")
 
 
 def tuning_scores(model_dir: str | Path, golds: list[GoldDoc], corpus_root: Path) -> dict[str, Any]:
