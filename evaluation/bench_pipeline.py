@@ -135,15 +135,17 @@ def machine_info() -> dict[str, Any]:
 # the bare model: same windows, same batches, same processes as the pipeline, nothing but the network
 
 
-def plan_batches(corpus: Path, model_dir: Path, batch_size: int) -> dict[str, Any]:
+def plan_batches(corpus: Path, model_dir: Path, batch_size: int, runtime: str | None = None) -> dict[str, Any]:
     """The forward passes the pipeline makes on ``corpus``: a list of packed ``(ids, mask)`` batches and stats.
 
     Mirrors ``LocalEngine`` (documents in chunks of ``batch_size``), ``Pipeline.start`` (decode + normalise)
     and ``ModelTagger.probabilities`` (``plan_windows`` with the model's window/overlap, windows of a chunk
     longest first, ``tagger.window_batch`` per pass, ``pack``). Arrays are stored narrow (int32 ids, int8
-    mask) and widened back to int64 by the worker before timing starts.
+    mask) and widened back to int64 by the worker before timing starts. ``runtime`` picks the tagger whose
+    windows per pass are planned (default: float ONNX where verified, else torch; they pass the same).
     """
-    pipe = Pipeline(PipelineConfig(model_dir=model_dir, runtime="onnx" if _has_onnx(model_dir) else "torch",
+    runtime = runtime or ("onnx" if _has_onnx(model_dir) else "torch")
+    pipe = Pipeline(PipelineConfig(model_dir=model_dir, runtime=runtime,
                                    threads=1))  # as a LocalEngine worker (nianbao.batch.engine._init_worker)
     tagger = pipe.tagger
     window, overlap, wb = tagger.spec.window, tagger.spec.overlap, tagger.window_batch
@@ -530,13 +532,17 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
                bare_1proc: bool, tmp: Path, prefix: str = "") -> dict[str, Any] | None:
     """Plan the pipeline's windows on ``corpus`` and time the bare model of each runtime on them (into ``runs``);
     the plan's statistics."""
+    plans: dict[str, dict[str, Any]] = {}  # the int8 tagger passes one window per call: its own plan
     try:
-        plan = plan_batches(corpus, model, PipelineConfig().batch_size)
+        for rt in {"onnx-int8" if rt == "onnx-int8" else "float" for rt in runtimes}:
+            plans[rt] = plan_batches(corpus, model, PipelineConfig().batch_size,
+                                     runtime="onnx-int8" if rt == "onnx-int8" else None)
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
         for rt in runtimes:
             runs[f"{prefix}bare_{rt.replace('-', '_')}"] = {"error": f"{type(exc).__name__}: {exc}"}
         return None
     for rt in runtimes:
+        plan = plans["onnx-int8" if rt == "onnx-int8" else "float"]
         key = f"{prefix}bare_{rt.replace('-', '_')}"
         bare = [(key, workers, 1)]
         if bare_1proc and not prefix:
@@ -547,7 +553,7 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
             console.print(f"{name}: {_brief(runs[name])}")
-    return plan
+    return plans.get("float") or next(iter(plans.values()))
 
 
 def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,

@@ -123,6 +123,10 @@ def test_a_documents_int8_tags_do_not_depend_on_its_batch(int8_folder: Path) -> 
     same alone, beside other documents, and in any order (resume, retries and worker counts change batches)."""
     tagger = ModelTagger(int8_folder, runtime="onnx-int8", threads=1)
     assert tagger.window_batch == 1
+    from nianbao.evaluation.int8_verify import _int8_tagger  # the verification tags as the runtime does
+
+    assert _int8_tagger(int8_folder, 1).window_batch == 1
+    assert ModelTagger(int8_folder, runtime="onnx", threads=1).window_batch > 1
     texts = [generate_one(7, k).text for k in range(3)]
     alone = [tagger.probabilities([t])[0] for t in texts]
     together = tagger.probabilities(texts[::-1])[::-1]

@@ -10,9 +10,9 @@ infer. 70 ms -> 50 ms per batch, file 5.9 MB -> 1.5 MB. Per-channel weights chan
 tags of 239,872 window positions of the synthetic test set (4 per style) against 14 for per-tensor
 weights at the same speed; leaving the embedding in float, 7.
 
-Dynamic quantisation scales activations per *batch*, so a window's int8 tags can
-depend on the windows batched with it; the verification runs the pipeline's own
-batching (``batch_size`` 8, ``window_batch`` 16).
+Dynamic quantisation scales activations per *call*, so a window's int8 tags would
+depend on the windows batched with it: the runtime (``ModelTagger``), the
+verification and the probe all run one window per call.
 
 Whether it is used is decided on real text (``nianbao.evaluation.int8_verify``:
 the labelled real reports and the synthetic test set, records and entity F1

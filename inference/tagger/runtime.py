@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -201,40 +201,38 @@ class OnnxBackend:
         return self.session.run(["logits"], {k: v for k, v in feed.items() if k in self.inputs})[0]
 
 
-def onnx_verified(folder: str | Path) -> tuple[bool, str]:
-    """Whether ``model.onnx`` exists, passed verification, and both files are the verified ones; and why not."""
-    folder = Path(folder)
-    onnx_path, verify_path = folder / ONNX_FILE, folder / VERIFY_FILE
-    if not onnx_path.is_file():
-        return False, f"{onnx_path} missing"
-    if not verify_path.is_file():
-        return False, f"{verify_path} missing"
-    v = json.loads(verify_path.read_text(encoding="utf-8"))
-    if not v.get("passed"):
-        return False, (f"export's probabilities differ from torch's by {v.get('max_abs_diff_probs')} > "
-                       f"{v.get('tolerance')}")
-    if v.get("onnx_sha256") != file_sha256(onnx_path) or v.get("weights_sha256") != file_sha256(
-            folder / WEIGHTS_FILE):
-        return False, "model.onnx or model.safetensors changed since verification"
-    return True, "verified"
-
-
-def int8_verified(folder: str | Path) -> tuple[bool, str]:
-    """Whether ``model.int8.onnx`` exists, passed its verification on real text, and is the verified file
-    of the verified float export and weights; and why not."""
-    folder = Path(folder)
-    path, verify_path = folder / INT8_FILE, folder / INT8_VERIFY_FILE
+def _verified(folder: Path, verify_name: str, hashed: dict[str, str],
+              failed: Callable[[dict[str, Any], Path], str]) -> tuple[bool, str]:
+    """Whether the first of ``hashed``'s files exists, ``verify_name`` records a passed verification, and every
+    file in ``hashed`` (verification key -> file name) still has the recorded sha256; and why not.
+    ``failed(record, path)`` words a failed verification."""
+    names = list(hashed.values())
+    path, verify_path = folder / names[0], folder / verify_name
     if not path.is_file():
         return False, f"{path} missing"
     if not verify_path.is_file():
         return False, f"{verify_path} missing"
     v = json.loads(verify_path.read_text(encoding="utf-8"))
     if not v.get("passed"):
-        return False, f"int8 verification failed: {v.get('why', 'see ' + str(verify_path))}"
-    if (v.get("int8_sha256") != file_sha256(path) or v.get("onnx_sha256") != file_sha256(folder / ONNX_FILE)
-            or v.get("weights_sha256") != file_sha256(folder / WEIGHTS_FILE)):
-        return False, "model.int8.onnx, model.onnx or model.safetensors changed since verification"
+        return False, failed(v, verify_path)
+    if any(v.get(key) != file_sha256(folder / name) for key, name in hashed.items()):
+        return False, f"{', '.join(names[:-1])} or {names[-1]} changed since verification"
     return True, "verified"
+
+
+def onnx_verified(folder: str | Path) -> tuple[bool, str]:
+    """Whether ``model.onnx`` exists, passed verification, and both files are the verified ones; and why not."""
+    return _verified(Path(folder), VERIFY_FILE, {"onnx_sha256": ONNX_FILE, "weights_sha256": WEIGHTS_FILE},
+                     lambda v, _: f"export's probabilities differ from torch's by {v.get('max_abs_diff_probs')} > "
+                                  f"{v.get('tolerance')}")
+
+
+def int8_verified(folder: str | Path) -> tuple[bool, str]:
+    """Whether ``model.int8.onnx`` exists, passed its verification on real text, and is the verified file
+    of the verified float export and weights; and why not."""
+    return _verified(Path(folder), INT8_VERIFY_FILE,
+                     {"int8_sha256": INT8_FILE, "onnx_sha256": ONNX_FILE, "weights_sha256": WEIGHTS_FILE},
+                     lambda v, p: f"int8 verification failed: {v.get('why', 'see ' + str(p))}")
 
 
 def probe_tags(backend: Backend, windows: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -352,12 +350,17 @@ class ModelTagger:
         assert backend is not None  # build_torch is on
         self.backend: Backend = backend
         self.runtime = backend.name
-        # int8 activations are quantised per call over the whole batch, so windows batched together would
-        # make a document's tags depend on its neighbours (and on batch size, resume, retries): the int8
-        # runtime runs one window per call, which is also no slower on one thread here (evaluation/bench_cpu)
-        self.window_batch = 1 if self.runtime == "onnx-int8" else window_batch or self.spec.window_batch
+        self._window_batch = window_batch or self.spec.window_batch
         self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights),
                               runtime=self.runtime)
+
+    @property
+    def window_batch(self) -> int:
+        """Windows per forward pass. int8 activations are quantised per call over the whole batch, so windows
+        batched together would make a document's tags depend on its neighbours (and on batch size, resume,
+        retries): the int8 backend runs one window per call, which is also no slower on one thread here
+        (evaluation/bench_cpu). Derived from the backend, so a tagger given another backend follows it."""
+        return 1 if self.backend.name == "onnx-int8" else self._window_batch
 
     def tag(self, docs: list[Document]) -> list[Document]:
         """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
