@@ -6,10 +6,11 @@ import doctest
 
 from nianbao.evaluation import series_synth
 from nianbao.rules.values import fold_digits, to_number
+from nianbao.series.identity import folder_key
 from nianbao.series.ties import checks
 from nianbao.training import synth_series_docs
 from nianbao.training.synth_series import HOLD_RATES
-from nianbao.training.synth_series_docs import agency_docs, folder_of
+from nianbao.training.synth_series_docs import agency_docs
 
 
 def test_doctests() -> None:
@@ -21,7 +22,7 @@ def test_series_documents_keep_their_ties_at_the_hold_rates() -> None:
     held = {t: [0, 0] for t in HOLD_RATES}
     for a in range(40):
         docs = agency_docs(11, a, 5, ("glued_lines", "crawl", "pipe_cells")[a % 3])
-        assert len({folder_of(d.url) for d in docs}) == 1
+        assert len({folder_key(d.url) for d in docs}) == 1
         assert [d.gold.meta["year"] for d in docs] == list(range(docs[0].gold.meta["year"], docs[0].gold.meta["year"] + 5))
         for x, y in zip(docs, docs[1:], strict=False):
             for c in checks(x.gold.template, y.gold.template):

@@ -125,12 +125,18 @@ def with_claims(text: str, values: dict[str, Any], rng: random.Random) -> tuple[
     >>> said, "现行有效规范性文件5件" in t
     ({'t2.normative_docs.in_force': 5}, True)
     """
-    avail = [f for f in CLAIM_SENTENCES if values.get(f) is not None]
-    if not avail:
+    if not any(values.get(f) is not None for f in CLAIM_SENTENCES):
         return text, {}
-    said = {f: values[f] for f in rng.sample(avail, rng.randint(1, len(avail)))}
-    sentence = "，".join(CLAIM_SENTENCES[f].format(v=said[f]) for f in CLAIM_SENTENCES if f in said) + "。"
+    sentence, said = claim_sentence(values, rng)
     at = text.find("一、")
     at = text.find("\n", at) if at >= 0 else -1
     at = len(text) if at < 0 else at
     return text[:at] + "\n" + sentence + text[at:], said
+
+
+def claim_sentence(values: dict[str, Any], rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """A sentence stating a random non-empty subset of the known figures of ``CLAIM_SENTENCES``' fields in
+    ``values`` (at least one must be known), and the figures it states."""
+    avail = [f for f in CLAIM_SENTENCES if values.get(f) is not None]
+    said = {f: values[f] for f in rng.sample(avail, rng.randint(1, len(avail)))}
+    return "，".join(CLAIM_SENTENCES[f].format(v=said[f]) for f in CLAIM_SENTENCES if f in said) + "。", said

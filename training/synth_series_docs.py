@@ -13,7 +13,8 @@ broken at ``HOLD_RATES``: 上年结转 (Y+1) = 结转下年度 (Y) per applicant
 >>> docs = agency_docs(5, 0, 3, "glued_lines")
 >>> [d.gold.meta["year"] for d in docs] == [docs[0].gold.meta["year"] + k for k in range(3)]
 True
->>> len({folder_of(d.url) for d in docs}), docs[0].plain.count("\\n") <= docs[0].gold.text.count("\\n")
+>>> from nianbao.series.identity import folder_key
+>>> len({folder_key(d.url) for d in docs}), docs[0].plain.count("\\n") <= docs[0].gold.text.count("\\n")
 (1, True)
 """
 
@@ -29,7 +30,7 @@ from nianbao.labels.gold import GoldDoc
 from nianbao.training.synth_content import Agency, make_agency, make_content
 from nianbao.training.synth_corpus import STYLE_CLASSES, make_script, to_gold
 from nianbao.training.synth_render import Builder
-from nianbao.training.synth_series import CLAIM_SENTENCES, HOLD_RATES
+from nianbao.training.synth_series import CLAIM_SENTENCES, HOLD_RATES, claim_sentence
 
 T3_APPLICANTS = tuple(c for c, _ in cat.T3_COLS[:6])
 DOC_ROWS = ("regulations", "normative_docs")
@@ -52,15 +53,6 @@ class SeriesDoc:
     def truth(self) -> dict[str, Any]:
         """Every field's true value."""
         return {f: v.value for f, v in self.gold.fields.items()}
-
-
-def folder_of(url: str) -> str:
-    """The folder of a report URL (what the series key keeps).
-
-    >>> folder_of("https://a.gov.cn/x/zfxxgknb/202201/t20220120_1.htm")
-    'https://a.gov.cn/x/zfxxgknb'
-    """
-    return url.rsplit("/", 2)[0]
 
 
 @dataclass
@@ -120,8 +112,7 @@ def _claim(rng: random.Random, gold: GoldDoc) -> tuple[GoldDoc, dict[str, Any]]:
     s1 = next((s for s in gold.sections if s.id == "s1"), None)
     if gold.template != "v2021" or not avail or s1 is None:
         return gold, {}
-    said = {f: values[f] for f in rng.sample(avail, rng.randint(1, len(avail)))}
-    sentence = "，".join(CLAIM_SENTENCES[f].format(v=said[f]) for f in CLAIM_SENTENCES if f in said) + "。"
+    sentence, said = claim_sentence(values, rng)
     at = text.find("。", s1.start) + 1  # after the first sentence of section 一, outside every span
     if not 0 < at < s1.end or any(sp.start < at < sp.end for sp in gold.spans):
         return gold, {}
