@@ -32,7 +32,7 @@ def gold_set(golds: list[GoldDoc], spec: str) -> list[GoldDoc]:
     kind, _, prefix = spec.partition(":")
     if kind not in ("tune", "held"):
         raise ValueError(f"E_ARGS: set {spec!r}: use tune or held, optionally :name-prefix")
-    chosen = [g for g in golds if (g.held_out if kind == "held" else any("tune" in u for u in g.used_for))]
+    chosen = [g for g in golds if (g.held_out if kind == "held" else g.tuning)]
     return [g for g in chosen if g.name.startswith(prefix)]
 
 

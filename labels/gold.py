@@ -87,6 +87,11 @@ class GoldDoc(BaseModel):
         """True when no model or rule was trained or tuned on this report."""
         return not self.used_for
 
+    @property
+    def tuning(self) -> bool:
+        """True for a report declared for tuning (``used_for`` names tune): it may choose rules and models."""
+        return any("tune" in u for u in self.used_for)
+
     def load_text(self, corpus_root: Path | None = None) -> str:
         """The original decoded text: inline, or read from the corpus and checked by sha256."""
         if self.text is not None:

@@ -33,11 +33,6 @@ from nianbao.training.pseudo_labels import (
 from nianbao.training.train import DataSource, TrainConfig, fit
 
 
-def is_tuning(g: GoldDoc) -> bool:
-    """True for a labelled report declared for tuning (``used_for`` names tune)."""
-    return any("tune" in u for u in g.used_for)
-
-
 def save_pseudo(docs: list[PseudoDoc], masked: list[str], out: Path) -> int:
     """Save the kept documents as a training dataset (``text``, ``labels`` with IGNORE); returns how many."""
     # local: datasets costs seconds at start-up
@@ -71,7 +66,7 @@ def self_train(cfg: TrainConfig, corpus: str | Path, corpus_root: Path | None = 
     st = cfg.self_train
     root = corpus_root or default_corpus_root()
     golds = load_gold(Path(st.tuning_gold))
-    tuning = [g for g in golds if is_tuning(g)]
+    tuning = [g for g in golds if g.tuning]
     if not tuning:
         raise ValueError(f"E_DATA: no tuning documents (used_for: tune) in {st.tuning_gold}")
     items = read_corpus_items(corpus)
