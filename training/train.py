@@ -186,7 +186,7 @@ def _fit(cfg: TrainConfig) -> dict[str, Any]:
         "config": asdict(cfg),
         "data": {"path": cfg.data, "train_docs": len(texts), "mixture": mixture, "validation_docs": len(val), "test_docs": len(test),
                  "train_windows": len(train_w.ids), "validation_windows": len(val_w.ids),
-                 "train_chars": int(sum(len(t) for t in train["text"])),
+                 "train_chars": int(sum(len(t) for t in texts)),
                  "styles": _counts(train, "style"), "templates": _counts(train, "template"),
                  "unk_rate_test": float(np.mean([charmap.unknown_rate(t) for t in test["text"]] or [0.0]))},
         "history": [e for e in trainer.state.log_history if "eval_f1" in e],
