@@ -41,7 +41,7 @@ from nianbao.labels.gold import STYLES, GoldDoc
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules.claims import chunk_cuts
 from nianbao.rules.values import fold_digits
-from nianbao.series.link import link_file, read_jsonl, write_jsonl
+from nianbao.series.link import doubted_fields, link_file, read_jsonl, write_jsonl
 from nianbao.series.ties import checks
 from nianbao.training.synth_series_docs import SeriesDoc, series_corpus
 
@@ -49,12 +49,6 @@ GLUED = ("glued_lines", "crawl")
 KEYS = ("docs", "errors", "flagged", "pinned", "pinned_tie", "pinned_claim", "settled", "settled_pinned",
         "breaks_true", "breaks_flagged", "breaks_flagged_false",
         "settled_wrong", "settled_tie", "settled_claim", "unflagged_changed")
-
-
-def _doubted(rec: dict[str, Any]) -> set[str]:
-    """Fields a reading flag doubts (a crossyear.* flag questions a tie, not a reading)."""
-    return {f for fl in rec.get("flags") or [] if not str(fl.get("code", "")).startswith("crossyear.")
-            for f in fl.get("fields") or []}
 
 
 def _row(fid: str) -> str:
@@ -128,7 +122,7 @@ def tie_pinned(rec: dict[str, Any], other: dict[str, Any], rec_is_earlier: bool,
                other_truth: dict[str, Any], templates: tuple[str, str], gold: GoldDoc) -> set[str]:
     """Doubted fields of ``rec`` that a consistent tie with ``other`` (its year before or after) pins: one
     possible reading of the row satisfies it, the true one, and the record offers it."""
-    doubted, other_doubted = _doubted(rec), _doubted(other)
+    doubted, other_doubted = doubted_fields(rec), doubted_fields(other)
     cols = list(checks(*templates))
     out: set[str] = set()
     for row in sorted({_row(f) for f in doubted}):
@@ -168,7 +162,7 @@ def tie_pinned(rec: dict[str, Any], other: dict[str, Any], rec_is_earlier: bool,
 def claim_pinned(plain: dict[str, Any], said: dict[str, Any], truth: dict[str, Any], gold: GoldDoc) -> set[str]:
     """Fields doubted in the parse without the sentence that the stated figures pin: one possible reading
     of the row agrees with them, the true one, offered by the record or spelled whole by the sentence."""
-    doubted = _doubted(plain)
+    doubted = doubted_fields(plain)
     out: set[str] = set()
     for row in sorted({_row(f) for f in said}):
         agree = [r for r in _candidates(plain, row, doubted, true_cuts(gold, row))
@@ -234,7 +228,7 @@ def score(series: list[list[SeriesDoc]], parsed: list[dict[str, Any]], plain: li
         out["docs"] += 1
         out["errors"] += rec.get("status") == "error"
         prose = {r["field"] for r in rec.get("resolutions") or [] if (r.get("evidence") or {}).get("kind") == "prose"}
-        flagged = _doubted(rec) | prose
+        flagged = doubted_fields(rec) | prose
         pinned = (claim[n] | tie[n]) & flagged
         out["pinned_tie"] += len(tie[n] & flagged)
         out["pinned_claim"] += len(claim[n] & flagged)
@@ -248,7 +242,7 @@ def score(series: list[list[SeriesDoc]], parsed: list[dict[str, Any]], plain: li
         missed += [f"{d.gold.name}:{f}" for f in sorted(pinned - set(res))]
         vals = fin.get("fields") or {}
         out["settled_wrong"] += sum((vals.get(f) or {}).get("value") != truth[n].get(f) for f in res)
-        undoubted = set(base.get("fields") or {}) - _doubted(base)
+        undoubted = set(base.get("fields") or {}) - doubted_fields(base)
         out["unflagged_changed"] += sum((vals.get(f) or {}).get("value") != base["fields"][f].get("value")
                                         for f in undoubted)
     out.update(breaks(series, linked))

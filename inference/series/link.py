@@ -68,8 +68,8 @@ def _values(rec: dict[str, Any]) -> dict[str, Any]:
     return {f: v.get("value") for f, v in (rec.get("fields") or {}).items()}
 
 
-def _flagged(rec: dict[str, Any]) -> set[str]:
-    """Fields a flag doubts (a crossyear.* flag of this pass questions a tie, not the reading)."""
+def doubted_fields(rec: dict[str, Any]) -> set[str]:
+    """Fields a flag of a record doubts (a crossyear.* flag questions a tie, not the reading)."""
     return {f for fl in rec.get("flags") or [] if not str(fl.get("code", "")).startswith("crossyear.")
             for f in fl.get("fields") or []}
 
@@ -126,7 +126,7 @@ def _cut_readings(rec: dict[str, Any], row: list[str], doubted: set[str]) -> lis
         else:
             chunks.append([start, end, text])
     edges = {x for c in chunks for x in c[:2]}
-    flagged = _flagged(rec)
+    flagged = doubted_fields(rec)
     touching = [f for f, item in fields.items() if f not in row and f in flagged
                 and {*(item.get("span") or [])} & edges]
     digits = sum(len(c[2]) for c in chunks)
@@ -146,7 +146,7 @@ def _try_settle(a: dict[str, Any], b: dict[str, Any], cols: list[TieCheck], c: T
     """Settle the flagged side of tie column ``c`` between earlier ``a`` and later ``b``; True if settled."""
     if c.tie not in SETTLING:
         return False
-    fa, fb = _flagged(a), _flagged(b)
+    fa, fb = doubted_fields(a), doubted_fields(b)
     side_a = [f for f in c.earlier if f in fa]
     side_b = [f for f in c.later if f in fb]
     if bool(side_a) == bool(side_b):
@@ -287,7 +287,7 @@ def check_pair(a: dict[str, Any], b: dict[str, Any], summary: LinkSummary) -> bo
     """Count the ties of one pair whose values nothing doubts and flag the broken ones on both reports;
     True when a flag was added."""
     changed = False
-    fa, fb = _flagged(a), _flagged(b)
+    fa, fb = doubted_fields(a), doubted_fields(b)
     for c in checks(a.get("template", "none"), b.get("template", "none")):
         if set(c.earlier) & fa or set(c.later) & fb:
             continue
