@@ -7,8 +7,9 @@ On one generated corpus (mixed styles, real-report lengths: 3k to 20k characters
 it measures, in the same run:
 
 * the model's bare forward throughput, the ceiling: the corpus normalised, cut
-  into windows and packed exactly as the pipeline does (``plan_windows`` with the
-  model's window/overlap, documents grouped by ``batch_size``, windows longest
+  into windows and packed exactly as the pipeline does (``ModelTagger.plan``: the
+  model's window/overlap, less the windows that hold only prose, which the pipeline
+  leaves untagged; documents grouped by ``batch_size``, windows longest
   first, ``window_batch`` per forward pass), then run through the network only,
   with the same resources as the pipeline: ``--workers`` spawned processes, each
   set up like a ``LocalEngine`` worker (1 torch thread, the tagger loaded through
@@ -150,13 +151,13 @@ def plan_batches(corpus: Path, model_dir: Path, batch_size: int, runtime: str | 
     tagger = pipe.tagger
     window, overlap, wb = tagger.spec.window, tagger.spec.overlap, tagger.window_batch
     batches: list[tuple[Any, Any]] = []
-    docs = norm_chars = windows = 0
+    docs = norm_chars = windows = all_windows = 0
     for chunk in chunked(iter_inputs([corpus]), batch_size):
         texts = [d.norm_text for d in (pipe.start(item) for item in chunk) if d.status != "error"]
         docs += len(texts)
         norm_chars += sum(len(t) for t in texts)
-        encoded = [np.asarray(tagger.charmap.encode(t), dtype=np.int64) for t in texts]
-        jobs = [(k, s, e) for k, ids in enumerate(encoded) for s, e in plan_windows(len(ids), window, overlap)]
+        encoded, jobs = tagger.plan(texts)  # the windows the pipeline tags (prose-only ones left out)
+        all_windows += sum(len(plan_windows(len(ids), window, overlap)) for ids in encoded)
         order = sorted(range(len(jobs)), key=lambda j: jobs[j][1] - jobs[j][2])  # longest first, as the tagger
         windows += len(jobs)
         for b in range(0, len(order), wb):
@@ -165,6 +166,7 @@ def plan_batches(corpus: Path, model_dir: Path, batch_size: int, runtime: str | 
             batches.append((ids.astype(np.int32), mask.astype(np.int8)))
     chars = sum(len(json.loads(line)["text"]) for line in corpus.open(encoding="utf-8"))  # as end_to_end counts
     return {"batches": batches, "docs": docs, "chars": chars, "norm_chars": norm_chars, "windows": windows,
+            "windows_before_skip": all_windows,
             "window": window, "overlap": overlap, "window_batch": wb, "batch_size": batch_size,
             "pipeline_ort_intra_op_threads": ort_intra_op_threads(tagger)}
 

@@ -21,4 +21,5 @@ class PipelineConfig(BaseModel):
     max_bytes: int = MAX_INPUT_BYTES
     fail_fast: bool = False
     cross_read: bool = True  # with a model: also read the tables from the rules-only reader's tags
+    skip_prose: bool = True  # the tagger leaves windows that hold only prose untagged (tagger/prose.py)
     prefilter: bool = True  # decide not_a_report before tagging where a page holds no report cue (rules/prefilter.py)

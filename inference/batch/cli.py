@@ -105,6 +105,9 @@ def parse(
     cross_read: bool = typer.Option(True, "--cross-read/--no-cross-read",
                                     help="With a model, also read the tables from the rules-only reader's tags and "
                                          "keep the sounder reading per table (off: the model's tags alone)."),
+    skip_prose: bool = typer.Option(True, "--skip-prose/--no-skip-prose",
+                                    help="With a model, leave windows that hold only prose untagged (their characters "
+                                         "read as O; see nianbao.tagger.prose). Off: every window is tagged."),
     doc_timeout: float = typer.Option(60.0, "--doc-timeout", min=0,
                                       help="Seconds one document may take; over it: an E_TIMEOUT record and a fresh "
                                            "worker (0 = no limit; with a limit, parsing runs in worker processes)."),
@@ -118,7 +121,7 @@ def parse(
     """Parse reports into one record per input document (status ok | not_a_report | error)."""
     config = PipelineConfig(model_dir=model, use_model=not no_model, runtime=runtime, device=device,
                             batch_size=batch_size,
-                            fail_fast=fail_fast, cross_read=cross_read)
+                            fail_fast=fail_fast, cross_read=cross_read, skip_prose=skip_prose)
     stats = InputStats()
     skip = scan_done(Path(output)) if resume else set()
     total = None

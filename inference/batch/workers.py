@@ -84,15 +84,8 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def build_pipeline(config: PipelineConfig, threads: int = 1) -> Pipeline:
-    """A pipeline as a worker runs it: ``threads`` torch threads, the tagger and rule modules loaded up front."""
-    if config.use_model:
-        try:
-            # local: torch costs start-up time; only this path needs it
-            import torch
-
-            torch.set_num_threads(threads)
-        except ImportError:  # pragma: no cover - torch is a dependency
-            pass
+    """A pipeline as a worker runs it: ``threads`` runtime threads (torch is imported only by the torch runtime,
+    which sets its own), the tagger and rule modules loaded up front."""
     pipe = Pipeline(config.model_copy(update={"threads": threads}))
 
     try:

@@ -19,11 +19,14 @@ true of the template (``labels/TAGS.md``), so decoding enforces them:
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
 import numpy as np
 
 from nianbao.document import TagSpan
 from nianbao.labels.catalogue import SECTION_NUMERALS
-from nianbao.labels.tags import LABELS, bio_to_spans
+from nianbao.labels.tags import ENTITY_TYPES, LABELS
 
 MIN_HEADING = 4
 MERGE_GAP = 2
@@ -37,6 +40,10 @@ BLOCK_ENDS = "。；;：:！!？?)）】」』\"”"
 def argmax_spans(probs: np.ndarray) -> list[TagSpan]:
     """Tag spans from per-character probabilities: argmax label, BIO -> spans, score = mean probability.
 
+    The same spans as ``bio_to_spans`` over the argmax labels (an orphan ``I-`` starts a span), found
+    with array operations; each span's score is ``mean()`` of its own slice, so the float32 rounding
+    is that of a per-span mean.
+
     >>> p = np.zeros((3, len(LABELS)), dtype=np.float32)
     >>> p[0, LABELS.index("B-VAL")] = p[1, LABELS.index("I-VAL")] = 0.9; p[2, 0] = 1.0
     >>> [(t.start, t.end, t.tag, round(t.score, 2)) for t in argmax_spans(p)]
@@ -46,8 +53,41 @@ def argmax_spans(probs: np.ndarray) -> list[TagSpan]:
         return []
     best = probs.argmax(axis=1)
     best_p = probs[np.arange(len(probs)), best]
-    labels = [LABELS[i] for i in best.tolist()]
-    return [TagSpan(start=s, end=e, tag=t, score=float(best_p[s:e].mean())) for s, e, t in bio_to_spans(labels)]
+    kind, begins = _KIND[best], _BEGINS[best]
+    prev = np.concatenate(([0], kind[:-1]))
+    starts = np.flatnonzero((kind != 0) & (begins | (kind != prev)))
+    if not len(starts):
+        return []
+    breaks = np.flatnonzero((kind == 0) | begins | (kind != prev))  # where any span ends
+    nxt = np.searchsorted(breaks, starts, side="right")
+    ends = np.append(breaks, len(best))[nxt]
+    scores = _span_means(best_p, starts, ends)
+    return [TagSpan.model_construct(start=s, end=e, tag=_TYPES[k], score=sc)
+            for s, e, k, sc in zip(starts.tolist(), ends.tolist(), kind[starts].tolist(), scores, strict=True)]
+
+
+def _label_kinds() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Per label id: its entity kind (0 for ``O``), whether it is a ``B-`` label, and the kinds' names."""
+    types = ("",) + ENTITY_TYPES
+    kind = np.array([types.index(lab.partition("-")[2]) for lab in LABELS], dtype=np.int64)
+    begins = np.array([lab.startswith("B-") for lab in LABELS], dtype=bool)
+    return kind, begins, types
+
+
+_KIND, _BEGINS, _TYPES = _label_kinds()
+
+
+def _span_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[float]:
+    """``float(values[s:e].mean())`` for each span, one ``mean`` call per span length (same rounding: each row
+    of a C-contiguous [k, length] block is reduced like a 1-D slice)."""
+    out = [0.0] * len(starts)
+    lengths = ends - starts
+    for length in np.unique(lengths).tolist():
+        rows = np.flatnonzero(lengths == length)
+        block = values[starts[rows][:, None] + np.arange(length)]
+        for r, m in zip(rows.tolist(), block.mean(axis=1).tolist(), strict=True):
+            out[r] = m
+    return out
 
 
 def _before(text: str, pos: int) -> int:
@@ -126,9 +166,17 @@ def constrain_sections(text: str, spans: list[TagSpan]) -> list[TagSpan]:
         pending.append(span)
     flush()
     # spans swallowed by a merged or extended heading go; everything else stays as tagged
-    heads = [s for s in out if s.tag == "SEC"]
-    kept = [s for s in out if s.tag == "SEC" or not any(h.start <= s.start and s.end <= h.end for h in heads)]
+    heads = sorted((s.start, s.end) for s in out if s.tag == "SEC")
+    starts = [h[0] for h in heads]
+    reach = list(accumulate((h[1] for h in heads), max))  # the furthest end of the heads starting at or before
+    kept = [s for s in out if s.tag == "SEC" or not _swallowed(s, starts, reach)]
     return sorted(kept, key=lambda s: (s.start, s.end))
+
+
+def _swallowed(span: TagSpan, starts: list[int], reach: list[int]) -> bool:
+    """Whether some heading (sorted ``starts``, prefix-max ends ``reach``) covers ``span`` whole."""
+    i = bisect_right(starts, span.start)
+    return i > 0 and reach[i - 1] >= span.end
 
 
 def decode(text: str, probs: np.ndarray) -> list[TagSpan]:

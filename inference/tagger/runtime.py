@@ -28,6 +28,7 @@ from nianbao.labels.tags import LABELS
 from nianbao.resources import models_dir
 from nianbao.tagger.charmap import CharMap
 from nianbao.tagger.decode import decode
+from nianbao.tagger.prose import needed_windows
 from nianbao.tagger.windows import plan_windows, softmax, stitch
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ INT8_FILE = "model.int8.onnx"
 INT8_VERIFY_FILE = "int8_verify.json"
 RUNTIMES = ("auto", "torch", "onnx", "onnx-int8")
 DEVICES = ("cpu", "cuda")
+# the logits of a character no tagged window covers: O with probability 1 after the softmax
+PROSE_LOGITS = np.array([0.0] + [-1e4] * (len(LABELS) - 1), dtype=np.float32)
 
 
 class TaggerSpec(BaseModel):
@@ -144,7 +147,12 @@ class TorchBackend:
 
     name = "torch"
 
-    def __init__(self, folder: str | Path, device: str = "cpu") -> None:
+    def __init__(self, folder: str | Path, device: str = "cpu", threads: int = 0) -> None:
+        if threads:  # one worker process per core: one thread each, no oversubscription
+            # local: torch costs seconds at start-up; only the torch runtime needs it
+            import torch
+
+            torch.set_num_threads(threads)
         self.model = load_torch_model(folder)
         self.device = device
         if device != "cpu":
@@ -323,7 +331,7 @@ def load_backend(folder: str | Path, requested: str = "auto", threads: int = 0,
         notes.append("onnx (float32, verified against torch)")
         return OnnxBackend(folder / ONNX_FILE, threads), "; ".join(notes)
     notes.append("torch on cpu (float32)" + ("" if requested == "torch" else f": {onnx_verified(folder)[1]}"))
-    return TorchBackend(folder) if build_torch else None, "; ".join(notes)
+    return TorchBackend(folder, threads=threads) if build_torch else None, "; ".join(notes)
 
 
 def runtime_summary(config: PipelineConfig) -> str:
@@ -341,8 +349,9 @@ class ModelTagger:
     """Tags documents with a trained model: sliding windows, stitched logits, constrained decoding."""
 
     def __init__(self, folder: str | Path, runtime: str = "auto", window_batch: int | None = None,
-                 threads: int = 0, device: str = "cpu") -> None:
+                 threads: int = 0, device: str = "cpu", skip_prose: bool = False) -> None:
         self.folder = Path(folder)
+        self.skip_prose = skip_prose  # leave windows that hold only prose untagged (nianbao.tagger.prose)
         self.spec = TaggerSpec.load(self.folder)
         self.charmap = CharMap.load(self.folder)
         weights = check_weights(self.folder)
@@ -370,11 +379,20 @@ class ModelTagger:
             doc.model = self.info
         return docs
 
+    def plan(self, texts: Sequence[str]) -> tuple[list[np.ndarray], list[tuple[int, int, int]]]:
+        """Each text's ids and the windows the network runs: ``(text index, start, end)``, every window of
+        ``plan_windows`` but, with ``skip_prose``, those holding only prose (``nianbao.tagger.prose``)."""
+        encoded = [np.asarray(self.charmap.encode(t), dtype=np.int64) for t in texts]
+        jobs = []
+        for k, (text, ids) in enumerate(zip(texts, encoded, strict=True)):
+            windows = plan_windows(len(ids), self.spec.window, self.spec.overlap)
+            keep = needed_windows(text, windows) if self.skip_prose else [True] * len(windows)
+            jobs += [(k, s, e) for (s, e), kept in zip(windows, keep, strict=True) if kept]
+        return encoded, jobs
+
     def probabilities(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Per-character label probabilities [len(text), len(LABELS)] for each text (batched windows)."""
-        encoded = [np.asarray(self.charmap.encode(t), dtype=np.int64) for t in texts]
-        jobs = [(k, s, e) for k, ids in enumerate(encoded)
-                for s, e in plan_windows(len(ids), self.spec.window, self.spec.overlap)]
+        encoded, jobs = self.plan(texts)
         order = sorted(range(len(jobs)), key=lambda j: jobs[j][1] - jobs[j][2])  # longest first
         window_logits: list[np.ndarray | None] = [None] * len(jobs)
         for b in range(0, len(order), self.window_batch):
@@ -388,10 +406,11 @@ class ModelTagger:
             per_doc[k].append(j)
         out = []
         for ids, mine in zip(encoded, per_doc, strict=True):
-            if not mine:
+            if not len(ids):
                 out.append(np.zeros((0, len(LABELS)), dtype=np.float32))
                 continue
-            stitched = stitch(len(ids), [jobs[j][1:] for j in mine], [window_logits[j] for j in mine])
+            stitched = stitch(len(ids), [jobs[j][1:] for j in mine], [window_logits[j] for j in mine],
+                              fill=PROSE_LOGITS if self.skip_prose else None)
             out.append(softmax(stitched))
         return out
 
@@ -420,4 +439,5 @@ def load_model_tagger(config: PipelineConfig) -> ModelTagger:
         raise StageError("E_MODEL_MISSING", "tag",
                          f"model folder {folder} not found: pass --model DIR, set NIANBAO_MODEL_DIR, "
                          "or use --no-model for the rules-only reader")
-    return ModelTagger(folder, runtime=config.runtime, threads=config.threads, device=config.device)
+    return ModelTagger(folder, runtime=config.runtime, threads=config.threads, device=config.device,
+                       skip_prose=config.skip_prose)

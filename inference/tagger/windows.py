@@ -44,19 +44,25 @@ def tent_weights(length: int) -> np.ndarray:
     return np.minimum(i, length - 1 - i) + 1.0
 
 
-def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarray]) -> np.ndarray:
+def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarray],
+           fill: np.ndarray | None = None) -> np.ndarray:
     """Per-character logits [n, L] from each window's logits [end - start, L] (tent-weighted mean).
+
+    With ``fill`` (logits [L]), characters no window covers take it (windows left out as prose);
+    without, every character must be covered.
 
     >>> w = plan_windows(5, 3, 1)
     >>> out = stitch(5, w, [np.full((3, 1), float(k)) for k in range(len(w))])
     >>> out[:, 0].round(2).tolist()
     [0.0, 0.0, 0.5, 1.0, 1.0]
+    >>> stitch(5, w[:1], [np.full((3, 1), 2.0)], fill=np.array([-1.0]))[:, 0].tolist()
+    [2.0, 2.0, 2.0, -1.0, -1.0]
     """
     if len(windows) != len(logits):
         raise ValueError(f"{len(windows)} windows but {len(logits)} logit arrays")
-    if not windows:
+    if not windows and fill is None:
         return np.zeros((n, 0), dtype=np.float32)
-    n_labels = logits[0].shape[-1]
+    n_labels = logits[0].shape[-1] if logits else len(fill)  # type: ignore[arg-type]
     total = np.zeros((n, n_labels), dtype=np.float32)
     weight = np.zeros((n, 1), dtype=np.float32)
     for (start, end), lg in zip(windows, logits, strict=True):
@@ -65,8 +71,11 @@ def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarr
         w = tent_weights(end - start)[:, None]
         total[start:end] += lg * w
         weight[start:end] += w
-    if (weight == 0).any():
-        raise ValueError("windows do not cover every character")
+    bare = weight[:, 0] == 0
+    if bare.any():
+        if fill is None:
+            raise ValueError("windows do not cover every character")
+        total[bare], weight[bare] = fill, 1.0
     return total / weight
 
 

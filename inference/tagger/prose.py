@@ -1,0 +1,97 @@
+"""Which of a document's windows hold only prose, so the tagger can leave them untagged.
+
+A report's prose (总体情况, 存在的主要问题, …) fills about half of its windows, and the
+model tags nothing there. A character is a *candidate* when something the network must see
+could be there: a short line (cells one per line, headings, titles), a line holding a tab, a
+``|`` or a run of two spaces (tables laid out with separators or spaces), a number standing
+alone between spaces (``0``, ``/``), a run of six or more digits (glued cells), a numbered
+heading and the words after it (``五、存在的主要问题…``, also right after a table's last
+number), or a word of the tables' own vocabulary (row labels, column headers, table
+titles). Candidates are widened by ``MARGIN`` characters on each side (a row label beside
+its glued digits), and a window is tagged when it holds one.
+
+Why a skipped window cannot change what the rules read: a candidate character's
+probabilities are the tent-weighted mean over the windows that cover it, and every window
+that covers a candidate is tagged, so those probabilities are exactly the full run's.
+Only characters far from any candidate change: a character covered by no tagged window
+reads as ``O`` with probability 1, one also covered by a tagged window takes that window's
+logits alone. The release report's records, compared with and without the skip
+(``evaluation/skip_check.py``), show where that would have mattered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+MARGIN = 96  # characters a table candidate is widened by on each side (row labels, headers, titles)
+HEADING_REACH = 30  # characters after a heading's number that may still be its words
+
+# words only the three tables use: column headers, result rows, titles (prose rarely holds them)
+TABLE_WORDS = (
+    "自然人", "商业企业", "科研机构", "社会公益", "法律服务", "其他组织", "总计", "尚未审结", "其他结果",
+    "未经复议", "复议后起诉", "第二十条", "第二十一条", "本年新收", "上年结转", "结转下年", "予以公开",
+    "部分公开", "不予公开", "无法提供", "不予处理", "其他处理", "本年制发", "本年废止", "现行有效件数",
+    "处理决定数量", "信息内容", "采购总金额",
+)
+# words of the six section headings, for a heading printed without its number
+SECTION_WORDS = ("总体情况", "主动公开政府信息", "收到和处理", "行政复议", "存在的主要问题", "其他需要报告")
+
+TABLE_CUE = re.compile(
+    r"[|\t]"  # cells split by separators
+    r"|[ \u3000\xa0]{2,}\S"  # cells laid out with spaces
+    r"|(?<![^\s|])[0-9０-９./／\-—]+(?![^\s|])"  # a number standing alone (between spaces or line ends)
+    r"|[0-9０-９]{5,}"  # glued cells
+    r"|" + "|".join(re.escape(w) for w in TABLE_WORDS)
+)
+HEADING_CUE = re.compile(r"[一二三四五六七八九十]+[、.．]")
+SHORT_LINE = re.compile(r"(?m)^[^\n]{1,24}$")
+BLOCK_ENDS = "。；;：:！!？?)）】」』\"”|"
+LINE_DECOR = " \t\u3000\xa0#*>-•·"
+
+
+def _heading_at(text: str, pos: int) -> bool:
+    """Whether a heading number at ``pos`` begins a block (the decoder keeps no other ``SEC``)."""
+    i = pos - 1
+    while i >= 0 and text[i] in LINE_DECOR:
+        i -= 1
+    return i < 0 or text[i] in "\n\r" or text[i] in BLOCK_ENDS or text[i].isdigit()
+
+
+def candidate_mask(text: str, margin: int = MARGIN) -> np.ndarray:
+    """A bool per character of ``text``: whether it is a candidate or within ``margin`` of one.
+
+    >>> m = candidate_mask("本报告所列数据的统计期限为全年。" * 3 + "\\n总计 3 0", margin=2)
+    >>> bool(m[:40].any()), bool(m[-3:].all())
+    (False, True)
+    """
+    marks = np.zeros(len(text) + 1, dtype=np.int32)
+    n = len(text)
+
+    def mark(start: int, end: int) -> None:
+        marks[max(0, start)] += 1
+        marks[min(n, end)] -= 1
+
+    for m in TABLE_CUE.finditer(text):
+        mark(m.start() - margin, m.end() + margin)
+    for m in HEADING_CUE.finditer(text):
+        if _heading_at(text, m.start()):
+            mark(m.start(), m.end() + HEADING_REACH)
+    for m in SHORT_LINE.finditer(text):
+        if any(w in m.group(0) for w in SECTION_WORDS):
+            mark(m.start(), m.end())
+    return np.cumsum(marks[:-1]) > 0
+
+
+def needed_windows(text: str, windows: Sequence[tuple[int, int]], margin: int = MARGIN) -> list[bool]:
+    """Whether each ``(start, end)`` window of ``text`` holds a candidate character (see the module docstring).
+
+    >>> text = "全年工作平稳有序。" * 20 + "\\n一、总体情况\\n"
+    >>> needed_windows(text, [(0, 60), (60, 120), (120, len(text))], margin=4)
+    [False, False, True]
+    """
+    mask = candidate_mask(text, margin)
+    seen = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    return [bool(seen[e] > seen[s]) for s, e in windows]
