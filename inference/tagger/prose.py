@@ -47,7 +47,8 @@ TABLE_CUE = re.compile(
     r"|" + "|".join(re.escape(w) for w in TABLE_WORDS)
 )
 HEADING_CUE = re.compile(r"[一二三四五六七八九十]+[、.．]")
-SHORT_LINE = re.compile(r"(?m)^[^\n]{1,24}$")
+# a short line (1 to 24 characters) that holds a section's words
+SECTION_LINE = re.compile(r"(?m)^(?=[^\n]{1,24}$)(?=[^\n]*(?:" + "|".join(SECTION_WORDS) + "))[^\n]*")
 BLOCK_ENDS = "。；;：:！!？?)）】」』\"”|"
 LINE_DECOR = " \t\u3000\xa0#*>-•·"
 
@@ -67,21 +68,15 @@ def candidate_mask(text: str, margin: int = MARGIN) -> np.ndarray:
     >>> bool(m[:40].any()), bool(m[-3:].all())
     (False, True)
     """
-    marks = np.zeros(len(text) + 1, dtype=np.int32)
     n = len(text)
-
-    def mark(start: int, end: int) -> None:
-        marks[max(0, start)] += 1
-        marks[min(n, end)] -= 1
-
-    for m in TABLE_CUE.finditer(text):
-        mark(m.start() - margin, m.end() + margin)
-    for m in HEADING_CUE.finditer(text):
-        if _heading_at(text, m.start()):
-            mark(m.start(), m.end() + HEADING_REACH)
-    for m in SHORT_LINE.finditer(text):
-        if any(w in m.group(0) for w in SECTION_WORDS):
-            mark(m.start(), m.end())
+    spans = [(m.start() - margin, m.end() + margin) for m in TABLE_CUE.finditer(text)]
+    spans += [(m.start(), m.end() + HEADING_REACH) for m in HEADING_CUE.finditer(text) if _heading_at(text, m.start())]
+    spans += [m.span() for m in SECTION_LINE.finditer(text)]
+    marks = np.zeros(n + 1, dtype=np.int32)
+    if spans:
+        at = np.clip(np.asarray(spans, dtype=np.int64), 0, n)
+        np.add.at(marks, at[:, 0], 1)
+        np.add.at(marks, at[:, 1], -1)
     return np.cumsum(marks[:-1]) > 0
 
 
