@@ -382,7 +382,7 @@ class ModelTagger:
     def plan(self, texts: Sequence[str]) -> tuple[list[np.ndarray], list[tuple[int, int, int]]]:
         """Each text's ids and the windows the network runs: ``(text index, start, end)``, every window of
         ``plan_windows`` but, with ``skip_prose``, those holding only prose (``nianbao.tagger.prose``)."""
-        encoded = [np.asarray(self.charmap.encode(t), dtype=np.int64) for t in texts]
+        encoded = [self.charmap.encode_array(t) for t in texts]
         jobs = []
         for k, (text, ids) in enumerate(zip(texts, encoded, strict=True)):
             windows = plan_windows(len(ids), self.spec.window, self.spec.overlap)
