@@ -143,7 +143,8 @@ class CharMap:
         """``encode(text)`` as an int64 array, looked up by code point in one table (same ids).
 
         >>> cm = CharMap.default()
-        >>> cm.encode_array("政府\n\U0001F600").tolist() == cm.encode("政府\n\U0001F600")
+        >>> text = "政府" + chr(10) + chr(0x1F600)
+        >>> cm.encode_array(text).tolist() == cm.encode(text)
         True
         """
         try:
