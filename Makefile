@@ -85,6 +85,8 @@ report: $(STAMP)
 	$(BIN)/nianbao parse out/synth-test-html/docs.jsonl --no-model -o out/synth-html-rules.jsonl --no-progress
 	$(BIN)/nianbao eval --gold out/synth-test-html/gold --pred model=out/synth-html-model.jsonl \
 	  --pred rules=out/synth-html-rules.jsonl --report evaluation/reports/$(VERSION)-synthetic-html.md
+	$(BIN)/python -m nianbao.evaluation.skip_check ../shared/corpus out/synth-test/docs.jsonl \
+	  out/synth-test-html/docs.jsonl --markdown evaluation/reports/$(VERSION)-skip.md
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
 bench: $(STAMP)
