@@ -124,6 +124,15 @@ class FieldValue(BaseModel):
     norm_span: tuple[int, int] = (0, 0)
 
 
+def _source_span(offsets: OffsetMap, pinned: dict[str, tuple[tuple[int, int], tuple[int, int]]], fid: str,
+                 fv: FieldValue) -> tuple[int, int]:
+    """A field's span in the original text: its pinned span, else its norm_span mapped back by ``offsets``."""
+    pin = pinned.get(fid)
+    if pin is not None and pin[0] == tuple(fv.norm_span):
+        return pin[1]
+    return offsets.span_to_source(*fv.norm_span)
+
+
 def field_item(value: Number | None, raw: str | None, unit: str | None, confidence: float,
                span: tuple[int, int]) -> dict[str, Any]:
     """One field of the output record (output.md): raw and unit only where present.
@@ -223,10 +232,7 @@ class Document(BaseModel):
 
     def field_source_span(self, fid: str, fv: FieldValue) -> tuple[int, int]:
         """A field's span in the original text: its pinned span, else its norm_span mapped back."""
-        pinned = self._source_spans.get(fid)
-        if pinned is not None and pinned[0] == tuple(fv.norm_span):
-            return pinned[1]
-        return self.to_source(*fv.norm_span)
+        return _source_span(self.offsets, self._source_spans, fid, fv)
 
     def fail(self, code: str, stage: str, message: str) -> Document:
         """Mark the document as failed with a coded error; returns self."""
@@ -242,11 +248,12 @@ class Document(BaseModel):
 
     def to_record(self) -> dict[str, Any]:
         """The JSONL record of ``shared/spec/output.md`` (offsets into the original text)."""
-        fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, self.field_source_span(fid, fv))
+        offsets, pinned = self.offsets, self._source_spans  # private attributes: read once, not per field
+        fields = {fid: field_item(fv.value, fv.raw, fv.unit, fv.confidence, _source_span(offsets, pinned, fid, fv))
                   for fid, fv in self.fields.items()}
         sections = []
         for s in self.sections:
-            a, b = self.to_source(s.start, s.end)
+            a, b = offsets.span_to_source(s.start, s.end)
             sections.append({"id": s.id, "title": s.title, "start": a, "end": b})
         record: dict[str, Any] = {
             "nianbao": self.nianbao,
