@@ -140,8 +140,8 @@ def plan_batches(corpus: Path, model_dir: Path, batch_size: int, runtime: str | 
     """The forward passes the pipeline makes on ``corpus``: a list of packed ``(ids, mask)`` batches and stats.
 
     Mirrors ``LocalEngine`` (documents in chunks of ``batch_size``), ``Pipeline.start`` (decode + normalise)
-    and ``ModelTagger.probabilities`` (``plan_windows`` with the model's window/overlap, windows of a chunk
-    longest first, ``tagger.window_batch`` per pass, ``pack``). Arrays are stored narrow (int32 ids, int8
+    and ``ModelTagger.probabilities`` (``ModelTagger.plan``: ``plan_windows`` with the model's window/overlap
+    less the windows that hold only prose; windows of a chunk longest first, ``tagger.window_batch`` per pass, ``pack``). Arrays are stored narrow (int32 ids, int8
     mask) and widened back to int64 by the worker before timing starts. ``runtime`` picks the tagger whose
     windows per pass are planned (default: float ONNX where verified, else torch; they pass the same).
     """
