@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import lru_cache
 
 from nianbao.labels.catalogue import T2_V2019_ITEMS, T3_ROWS
 
@@ -76,6 +76,7 @@ def split_numbering(text: str) -> tuple[str | None, str]:
     return num, text[m.end():]
 
 
+@lru_cache(maxsize=1 << 15)
 def body(text: str) -> str:
     """The comparable body of a label: folded, numbering and punctuation removed.
 
@@ -184,6 +185,7 @@ class Match:
         return self.target.table
 
 
+@lru_cache(maxsize=1 << 16)
 def similarity(a: str, b: str) -> float:
     """Dice-style similarity of two bodies (2 * matched chars / total chars).
 
@@ -244,9 +246,9 @@ def _rank(label: str, targets: tuple[Target, ...], table: str | None) -> tuple[M
     return tuple(scored)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def match_row(label: str, table: str | None = None) -> tuple[Match, ...]:
-    """Row and group targets ranked by similarity to a printed row label (cached).
+    """Row and group targets ranked by similarity to a printed row label (memoised, bounded).
 
     >>> m = match_row("(六)其它处理")[0]
     >>> m.key, m.score >= 0.99
@@ -255,9 +257,9 @@ def match_row(label: str, table: str | None = None) -> tuple[Match, ...]:
     return _rank(label, ROW_TARGETS, table)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def match_col(label: str, table: str | None = None) -> tuple[Match, ...]:
-    """Column-header targets ranked by similarity to a printed header (cached).
+    """Column-header targets ranked by similarity to a printed header (memoised, bounded).
 
     >>> match_col("结果\\n维持", "t4")[0].key
     'upheld'
@@ -265,7 +267,7 @@ def match_col(label: str, table: str | None = None) -> tuple[Match, ...]:
     return _rank(label, COL_TARGETS, table)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def is_col_prefix(text: str, table: str | None = None) -> bool:
     """Whether ``text`` is a proper prefix of some column header body (a header split over lines).
 
