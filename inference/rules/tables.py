@@ -16,6 +16,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
+
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
@@ -413,14 +415,22 @@ def _field_value(slot: Slot, header_unit: str | None, fid: str) -> FieldValue:
     return _fv(parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None, span)
 
 
+_SLOTS = BaseModel.__dict__
+_SET_DICT = _SLOTS["__dict__"].__set__  # the slots' own setters: BaseModel.__setattr__ would validate
+_SET_FIELDS = _SLOTS["__pydantic_fields_set__"].__set__
+_SET_EXTRA = _SLOTS["__pydantic_extra__"].__set__
+_SET_PRIVATE = _SLOTS["__pydantic_private__"].__set__
+_new = object.__new__
+
+
 def _built(cls: type, values: dict[str, Any]) -> Any:
     """A pydantic model instance from a complete, already valid field dict (what ``model_construct``
     does, without its per-field default handling: the rule layer builds ~400 of these per report)."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    obj = _new(cls)
+    _SET_DICT(obj, values)
+    _SET_FIELDS(obj, set(values))
+    _SET_EXTRA(obj, None)
+    _SET_PRIVATE(obj, None)
     return obj
 
 
