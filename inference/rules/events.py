@@ -14,9 +14,9 @@ that starts with the ``.`` of its numbering takes back the digit a run swallowed
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from nianbao.document import Document, TagSpan
 from nianbao.rules.labels_match import ROW_TARGETS, fold, match_col, match_row
@@ -58,6 +58,7 @@ def fold_digits_keep(text: str) -> str:
     return text.translate(_KEEP)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_run_text(text: str) -> bool:
     """Whether a value's text is a plain digit string (possibly several glued cells).
 
@@ -143,7 +144,8 @@ def _plain_cell(text: str) -> bool:
 def collect_events(doc: Document) -> list[Event]:
     """The document's tag spans as events in text order, glued digit runs merged."""
     text = doc.norm_text
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    newlines = _newlines(text)
+    page_lines: dict[tuple[int, int], bool] = {}  # _page_number per line (a long line holds many values)
     out: list[Event] = []
     tags = sorted(doc.tags, key=lambda t: (t.start, t.end))
     sec_starts = {t.start for t in tags if t.tag == "SEC"}
@@ -155,8 +157,17 @@ def collect_events(doc: Document) -> list[Event]:
     for t in tags:
         if t.tag not in ("SEC", "TTL", "ROW", "COL", "VAL", "BLANK") or t.end <= t.start:
             continue
-        if t.tag == "VAL" and (_in_prose(text, t.start, t.end, tagged) or _page_number(text, t.start, t.end)):
-            continue
+        if t.tag == "VAL":
+            if _in_prose(text, t.start, t.end, tagged):
+                continue
+            k = bisect_right(newlines, t.start - 1) - 1
+            m = bisect_left(newlines, t.end)
+            line = (newlines[k] if k >= 0 else -1, newlines[m] if m < len(newlines) else -1)
+            page = page_lines.get(line)
+            if page is None:
+                page = page_lines[line] = _page_number(text, t.start, t.end)
+            if page:
+                continue
         if t.tag == "ROW" and _after_sentence(text, t.start, tagged):
             continue
         start = t.start
@@ -182,6 +193,20 @@ def collect_events(doc: Document) -> list[Event]:
                 out.pop()
         out.append(ev)
     return _rescue_labels(_join_label_pieces(out, text), text)
+
+
+def _newlines(text: str) -> list[int]:
+    """Positions of the text's line breaks.
+
+    >>> _newlines("a\nb\n")
+    [1, 3]
+    """
+    out = []
+    k = text.find("\n")
+    while k >= 0:
+        out.append(k)
+        k = text.find("\n", k + 1)
+    return out
 
 
 def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
