@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -122,11 +123,38 @@ def _items(probs: Any, evs: list[Event]) -> list[Item]:
     return items
 
 
+class _Columns(NamedTuple):
+    """The tagger's B-VAL and I-VAL columns of one document as floats, and their sums over one and over two
+    characters as numpy sums them (in float32, each window's B column plus its I column)."""
+
+    b: list[float]
+    i: list[float]
+    tag1: list[float]
+    tag2: list[float]
+
+
+_last_columns: tuple[Any, _Columns] | None = None  # the document read last (its rows ask for them again and again)
+
+
+def _columns(probs: Any) -> _Columns:
+    """``_Columns`` of a probability array, kept for the array read last."""
+    global _last_columns
+    last = _last_columns
+    if last is not None and last[0] is probs:
+        return last[1]
+    b, i = probs[:, label2id["B-VAL"]], probs[:, label2id["I-VAL"]]
+    cols = _Columns(b.tolist(), i.tolist(), (b + i).tolist(), ((b[:-1] + b[1:]) + (i[:-1] + i[1:])).tolist())
+    _last_columns = (probs, cols)
+    return cols
+
+
 def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
     """P(a cell starts here | part of a value) for each character, from the tagger (None without one)."""
     if probs is None or end - start < 2:
         return None
-    return tuple(_p_start(probs, k) for k in range(start, end))
+    cols = _columns(probs)
+    b, i = cols.b, cols.i
+    return tuple(b[k] / max(b[k] + i[k], 1e-9) for k in range(start, end))
 
 
 def _p_start(probs: Any, k: int) -> float:
@@ -401,18 +429,24 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
 
 
 def _field_value(slot: Slot, header_unit: str | None, fid: str) -> FieldValue:
-    span = (slot.start, slot.end)
-    if slot.kind in ("blank", "gap", "placed") or slot.text is None:
-        return _fv(None, None, None, span)
-    if slot.kind == "split" and slot.text not in GLUE_MARKS:  # digits already checked by the cut
-        value = to_number(slot.text)
-        return _fv(value, None, slot.unit or (header_unit if is_money(fid) else None), span)
+    return _fv(*_reading(slot.kind, slot.text, slot.unit, header_unit, fid), (slot.start, slot.end))
+
+
+@lru_cache(maxsize=1 << 16)
+def _reading(kind: str, text: str | None, slot_unit: str | None, header_unit: str | None, fid: str
+             ) -> tuple[float | int | None, str | None, str | None]:
+    """A slot's value, printed mark and unit (memoised: cells repeat within and across reports)."""
+    if kind in ("blank", "gap", "placed") or text is None:
+        return None, None, None
+    if kind == "split" and text not in GLUE_MARKS:  # digits already checked by the cut
+        value = to_number(text)
+        return value, None, slot_unit or (header_unit if is_money(fid) else None)
     try:
-        parsed = parse_cell(slot.text)
+        parsed = parse_cell(text)
     except ValueError:
-        return _fv(None, slot.text, None, span)
-    unit = slot.unit or parsed.unit or (header_unit if is_money(fid) else None)
-    return _fv(parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None, span)
+        return None, text, None
+    unit = slot_unit or parsed.unit or (header_unit if is_money(fid) else None)
+    return parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None
 
 
 _SLOTS = BaseModel.__dict__
@@ -465,6 +499,10 @@ def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
     if slot.kind == "blank":
         p = float(probs[slot.start, label2id["B-BLANK"]])
         return p, p
+    width = slot.end - slot.start
+    if width <= 2 and slot.end <= len(probs):  # most cells: the sums numpy would take, read from lists
+        cols = _columns(probs)
+        return (cols.tag1 if width == 1 else cols.tag2)[slot.start] / width, cols.b[slot.start]
     b, i = label2id["B-VAL"], label2id["I-VAL"]
     window = probs[slot.start:slot.end]
     tag = float(window[:, b].sum() + window[:, i].sum()) / (slot.end - slot.start)
