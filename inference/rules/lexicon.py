@@ -316,8 +316,12 @@ def raw_matches(text: str, view: View | None = None, start: int = 0, end: int | 
         if fuzzy_for is None:
             hits = [(i, i + len(e.core)) for i in _find_all(sq, e.core, lo, hi)]
         else:
-            for v in deletion_variants(e.core):
-                hits += [(i, i + len(v)) for i in _find_all(sq, v, lo, hi)]
+            # a core with one character lost keeps its first or its second half whole: where neither half is
+            # in the region, no variant is either
+            half = len(e.core) // 2
+            if sq.find(e.core[:half], lo, hi) >= 0 or sq.find(e.core[half:], lo, hi) >= 0:
+                for v in deletion_variants(e.core):
+                    hits += [(i, i + len(v)) for i in _find_all(sq, v, lo, hi)]
             if not hits and len(e.core) >= 12:
                 head, tail = e.core[:6], e.core[-6:]
                 for i in _find_all(sq, head, lo, hi):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nianbao.document import Document, Section
 from nianbao.labels.catalogue import SECTION_NUMERALS, SECTIONS
@@ -161,6 +162,12 @@ def _accept(score: float, fit: int, bare: bool) -> bool:
 
 def line_headings(text: str) -> list[Heading]:
     """Heading candidates from whole lines (the common case)."""
+    return list(_line_headings(text))
+
+
+@lru_cache(maxsize=8)
+def _line_headings(text: str) -> tuple[Heading, ...]:
+    """``line_headings`` memoised for the few texts read last (the sections stage and the reader read the same)."""
     out: list[Heading] = []
     pos = 0
     for line in text.split("\n"):
@@ -180,7 +187,7 @@ def line_headings(text: str) -> list[Heading]:
         tail = _TRAILING_REMARK.search(body)
         end = lead + (tail.start() if tail else len(body.rstrip(" \t*#")))
         out.append(Heading(sid, start + lead, start + end, score + (1.0 if fit == 1 else 0.5)))
-    return out
+    return tuple(out)
 
 
 _STREAM_NUMBERING = re.compile(rf"(?:[{CN}]{{1,2}}\s*[、.]|第[{CN}]部分\s*|(?:^|(?<=[^{_CJK}]))、)\s*$")
@@ -188,6 +195,12 @@ _STREAM_NUMBERING = re.compile(rf"(?:[{CN}]{{1,2}}\s*[、.]|第[{CN}]部分\s*|(
 
 def stream_headings(text: str, skip: set[str] | frozenset[str] = frozenset()) -> list[Heading]:
     """Heading candidates inside glued text: a numeral and ``、`` right before a standard title."""
+    return list(_stream_headings(text, frozenset(skip)))
+
+
+@lru_cache(maxsize=8)
+def _stream_headings(text: str, skip: frozenset[str]) -> tuple[Heading, ...]:
+    """``stream_headings`` memoised for the few texts read last."""
     keep = [m.span() for m in re.finditer(r"[^\s“”\"'‘’「」『』《》*#]+", text)]
     pos: list[int] = []
     for a, b in keep:
@@ -205,7 +218,7 @@ def stream_headings(text: str, skip: set[str] | frozenset[str] = frozenset()) ->
                 if m:
                     out.append(Heading(sid, m.start(), b, 0.8 if m.group().strip() != "、" else 0.6))
                 i = squeezed.find(variant, i + 1)
-    return out
+    return tuple(out)
 
 
 def chain_headings(cands: list[Heading]) -> list[Heading]:

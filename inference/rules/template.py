@@ -24,6 +24,7 @@ heading (``一、总体情况`` ... ``六、其他需要报告的事项``, see `
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nianbao.document import Document
 from nianbao.rules.lexicon import find_label_matches, squeeze
@@ -37,6 +38,7 @@ TTL_RE = re.compile(r"第\s*二\s*十\s*条\s*第\s*\(?\s*[一二三四五六七
 TABLE_TAGS = frozenset({"TTL", "ROW", "COL", "VAL", "BLANK"})
 
 
+@lru_cache(maxsize=16)
 def template_from_text(text: str) -> str | None:
     """The template named by table-2 headers in ``text`` (v2021 / v2019), None when none is printed."""
     sq, _ = squeeze(text, drop_digits=False)
