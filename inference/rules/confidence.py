@@ -21,6 +21,7 @@ import json
 import math
 from collections.abc import Sequence
 from functools import cache
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,10 @@ def probability(x: Sequence[float], calib: dict[str, Any]) -> float:
     >>> probability([0.0] * 2, {"coef": [1.0, 1.0], "intercept": 0.0})
     0.5
     """
-    z = calib["intercept"] + sum(c * v for c, v in zip(calib["coef"], x, strict=True))
+    coef = calib["coef"]
+    if len(coef) != len(x):
+        raise ValueError(f"{len(x)} features, {len(coef)} coefficients")
+    z = calib["intercept"] + sum(map(mul, coef, x))  # the products summed in order, as a generator would
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
