@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nianbao.rules.budget import Budget
 from nianbao.rules.values import to_number
@@ -118,19 +119,31 @@ class ColRule:
         >>> ColRule().valid("07"), ColRule().valid("0"), ColRule(decimal=True).valid("8.3"), ColRule().valid("-")
         (False, True, True, True)
         """
-        if text in GLUE_MARKS:
-            return True  # a mark (a null cell) glued between digits
-        if self.decimal:
-            return bool(_DEC.match(text))
-        if self.negative:
-            return bool(_NEG.match(text))
-        return bool(_INT.match(text))
+        return _valid(self.decimal, self.negative, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _valid(decimal: bool, negative: bool, text: str) -> bool:
+    """``ColRule.valid``, memoised (the cut searches ask for the same pieces again and again)."""
+    if text in GLUE_MARKS:
+        return True  # a mark (a null cell) glued between digits
+    if decimal:
+        return bool(_DEC.match(text))
+    if negative:
+        return bool(_NEG.match(text))
+    return bool(_INT.match(text))
 
 
 def cell_value(text: str | None) -> float | int | None:
     """The number of a resolved digit cell (None for blanks and marks)."""
     if text is None or text in GLUE_MARKS:
         return None
+    return _number(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _number(text: str) -> float | int | None:
+    """``to_number``, None for text that is not a number (memoised: cells repeat)."""
     try:
         return to_number(text)
     except ValueError:
@@ -420,10 +433,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
 
 
 def _val(it: Item) -> float | int | None:
-    try:
-        return to_number(it.text)
-    except ValueError:
-        return None
+    return _number(it.text)
 
 
 def _base_lp(items: Sequence[Item]) -> float:
