@@ -27,7 +27,7 @@ _DIGITS = set("0123456789０１２３４５６７８９〇")
 TABLE_OF_SECTION = {"主动公开政府信息情况": "t2", "收到和处理政府信息公开申请情况": "t3", "行政复议": "t4"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One tagged span in text order; a ``VAL`` with ``run`` set is a glued digit run."""
 
@@ -154,29 +154,31 @@ def collect_events(doc: Document) -> list[Event]:
     if extra:  # headings the sections stage found where the tagger marked none
         tags = sorted(tags + extra, key=lambda t: (t.start, t.end))
     tagged = _tagged_positions(tags, text)
+    n_newlines = len(newlines)
     for t in tags:
-        if t.tag not in ("SEC", "TTL", "ROW", "COL", "VAL", "BLANK") or t.end <= t.start:
+        tag, t_start, t_end = t.tag, t.start, t.end
+        if tag not in _EVENT_TAGS or t_end <= t_start:
             continue
-        if t.tag == "VAL":
-            if _in_prose(text, t.start, t.end, tagged):
+        start = t_start
+        if tag == "VAL":
+            if _in_prose(text, t_start, t_end, tagged):
                 continue
-            k = bisect_right(newlines, t.start - 1) - 1
-            m = bisect_left(newlines, t.end)
-            line = (newlines[k] if k >= 0 else -1, newlines[m] if m < len(newlines) else -1)
+            k = bisect_right(newlines, t_start - 1) - 1
+            m = bisect_left(newlines, t_end)
+            line = (newlines[k] if k >= 0 else -1, newlines[m] if m < n_newlines else -1)
             page = page_lines.get(line)
             if page is None:
-                page = page_lines[line] = _page_number(text, t.start, t.end)
+                page = page_lines[line] = _page_number(text, t_start, t_end)
             if page:
                 continue
-        if t.tag == "ROW" and _after_sentence(text, t.start, tagged):
+            if _lost_sign(text, t_start, t_end, tagged):
+                start -= 1  # a minus sign the tagger left out of the cell
+        elif tag == "ROW" and _after_sentence(text, t_start, tagged):
             continue
-        start = t.start
-        if t.tag == "VAL" and _lost_sign(text, t.start, t.end, tagged):
-            start -= 1  # a minus sign the tagger left out of the cell
-        ev = Event(t.tag, start, t.end, text[start:t.end], bisect_right(newlines, start - 1))
-        if ev.tag == "VAL":
+        ev = Event(tag, start, t_end, text[start:t_end], bisect_right(newlines, start - 1))
+        if tag == "VAL":
             ev.run = is_run_text(ev.text)
-            ev.parts = [(start, t.end)]
+            ev.parts = [(start, t_end)]
             prev = out[-1] if out else None
             glue = ev.run or _plain_cell(ev.text)
             # an untagged minus sign between two glued numbers belongs to the run ("4" "-" "43")
@@ -185,10 +187,10 @@ def collect_events(doc: Document) -> list[Event]:
                     and (prev.end == ev.start or bridge) and is_run_text(text[prev.start:ev.end]):
                 prev.end = ev.end
                 prev.text = text[prev.start:prev.end]
-                prev.parts.append((t.start, t.end))
+                prev.parts.append((t_start, t_end))
                 prev.run = is_run_text(prev.text)
                 continue
-        if ev.tag == "ROW" and out and _steal_numbering(out[-1], ev, text):
+        elif tag == "ROW" and out and _steal_numbering(out[-1], ev, text):
             if out[-1].end <= out[-1].start:
                 out.pop()
         out.append(ev)
@@ -247,6 +249,7 @@ def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
 
 
 _TABLE_TAGS = frozenset({"TTL", "ROW", "COL", "VAL", "BLANK"})
+_EVENT_TAGS = frozenset({"SEC", "TTL", "ROW", "COL", "VAL", "BLANK"})
 
 
 @cache
