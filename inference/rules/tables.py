@@ -398,23 +398,27 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
     posterior, ambiguous = _ambiguity(rows, choice, alts)
     probs = doc.char_probs
     table_obj = Table(id=table)
+    fields, evidence, cells = doc.fields, out.evidence, table_obj.cells
+    model = probs is not None
     for k, r in enumerate(rows):
         cand = r.cands[choice[k]]
         label_score = r.label.match.score if r.label is not None and r.label.match else 1.0
         if r.label is not None:
             lab = r.label.labels
-            table_obj.cells.append(_cell(table, k + 1, 0, r.label.label_text, lab[0].start, lab[-1].end, None))
+            cells.append(_cell(table, k + 1, 0, r.label.label_text, lab[0].start, lab[-1].end, None))
+        units, alternatives, rescued, stream = r.units, len(r.cands), r.rescued, r.stream
         for j, (fid, slot) in enumerate(zip(r.fids, cand.slots, strict=True)):
             if fid not in valid:
                 continue
-            fv = _field_value(slot, r.units[j], fid)
-            doc.fields[fid] = fv
-            ev = Evidence(kind=_kind(slot, fv), label_score=label_score, alternatives=len(r.cands),
-                          posterior=posterior.get(fid, 1.0), rescued=r.rescued, model=probs is not None,
-                          stream=r.stream)
-            ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
-            out.evidence[fid] = ev
-            table_obj.cells.append(_cell(table, k + 1, j + 1, slot.text or "", fv.norm_span[0], fv.norm_span[1], fid))
+            kind, start, end = slot.kind, slot.start, slot.end
+            value, raw, unit = _reading(kind, slot.text, slot.unit, units[j], fid)
+            fields[fid] = _fv(value, raw, unit, (start, end))
+            ev = Evidence(_kind_of(kind, value), label_score, alternatives, posterior.get(fid, 1.0), None, None,
+                          rescued, model, None, stream)
+            if model:
+                ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
+            evidence[fid] = ev
+            cells.append(_cell(table, k + 1, j + 1, slot.text or "", start, end, fid))
     doc.tables.append(table_obj)
     _flag_splits(doc, rows, choice, ambiguous, best_viol, posterior)
     _flag_budget(doc, rows, choice, solve_spent)
@@ -426,10 +430,6 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
         fids = [f for f in r.fids if f in valid and f not in flagged]
         if "gap" in kinds and kinds - {"gap"} and fids:
             doc.flags.append(Flag(code="table.blank_inferred", fields=fids, message=_NOTES["table.blank_inferred"]))
-
-
-def _field_value(slot: Slot, header_unit: str | None, fid: str) -> FieldValue:
-    return _fv(*_reading(slot.kind, slot.text, slot.unit, header_unit, fid), (slot.start, slot.end))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -487,10 +487,11 @@ def _fv(value: float | int | None, raw: str | None, unit: str | None, span: tupl
     return _built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
 
 
-def _kind(slot: Slot, fv: FieldValue) -> str:
-    if slot.kind == "cell" and fv.value is None:
+def _kind_of(slot_kind: str, value: float | int | None) -> str:
+    """The evidence kind of a slot read as ``value``: a cell read as no number is a mark."""
+    if slot_kind == "cell" and value is None:
         return "mark"
-    return "blank" if slot.kind == "placed" else slot.kind
+    return "blank" if slot_kind == "placed" else slot_kind
 
 
 def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
