@@ -228,8 +228,15 @@ def _variants(label: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def _rank(label: str, targets: tuple[Target, ...], table: str | None) -> tuple[Match, ...]:
-    variants = _variants(label)
+def _rank(label: str, targets: str, table: str | None) -> tuple[Match, ...]:
+    """The ``targets`` (``row``: ``ROW_TARGETS``, ``col``: ``COL_TARGETS``) ranked by similarity to ``label``."""
+    return _rank_variants(tuple(_variants(label)), targets, table)
+
+
+@lru_cache(maxsize=1 << 14)
+def _rank_variants(variants: tuple[tuple[str | None, str], ...], which: str, table: str | None) -> tuple[Match, ...]:
+    """``_rank`` by the label's readings (labels printed with other spaces or brackets read the same)."""
+    targets = ROW_TARGETS if which == "row" else COL_TARGETS
     scored: list[Match] = []
     for t in targets:
         if table and t.table != table:
@@ -254,7 +261,7 @@ def match_row(label: str, table: str | None = None) -> tuple[Match, ...]:
     >>> m.key, m.score >= 0.99
     ('other', True)
     """
-    return _rank(label, ROW_TARGETS, table)
+    return _rank(label, "row", table)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -264,7 +271,7 @@ def match_col(label: str, table: str | None = None) -> tuple[Match, ...]:
     >>> match_col("结果\\n维持", "t4")[0].key
     'upheld'
     """
-    return _rank(label, COL_TARGETS, table)
+    return _rank(label, "col", table)
 
 
 @lru_cache(maxsize=1 << 14)
