@@ -135,6 +135,7 @@ def _after_sentence(text: str, start: int, tagged: bytearray) -> bool:
     return k >= 0 and text[k] in _SENTENCE_END and not tagged[k]
 
 
+@lru_cache(maxsize=1 << 16)
 def _plain_cell(text: str) -> bool:
     """A single number or glue-able mark (may join a glued run)."""
     t = fold_digits_keep(text)
@@ -200,7 +201,7 @@ def collect_events(doc: Document) -> list[Event]:
 def _newlines(text: str) -> list[int]:
     """Positions of the text's line breaks.
 
-    >>> _newlines("a\nb\n")
+    >>> _newlines("a\\nb\\n")
     [1, 3]
     """
     out = []
@@ -216,12 +217,13 @@ def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
     ROW where the joined pieces match a catalogue row clearly better than any piece alone."""
     out: list[Event] = []
     i = 0
-    while i < len(events):
+    n = len(events)
+    while i < n:
         e = events[i]
         j = i
-        while j + 1 < len(events) and events[j + 1].tag in ("ROW", "COL") and events[j + 1].start == events[j].end \
-                and e.tag in ("ROW", "COL"):
-            j += 1
+        if e.tag in _LABEL_TAGS:
+            while j + 1 < n and events[j + 1].tag in _LABEL_TAGS and events[j + 1].start == events[j].end:
+                j += 1
         if j == i:
             out.append(e)
             i += 1
@@ -250,6 +252,7 @@ def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
 
 _TABLE_TAGS = frozenset({"TTL", "ROW", "COL", "VAL", "BLANK"})
 _EVENT_TAGS = frozenset({"SEC", "TTL", "ROW", "COL", "VAL", "BLANK"})
+_LABEL_TAGS = frozenset({"ROW", "COL"})
 
 
 @cache

@@ -38,6 +38,7 @@ The input styles it reads (``labels.gold.STYLES``), shown as normalised text::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nianbao.document import Document, TagSpan
 from nianbao.rules.lexicon import ENTRIES, Entry, Match, fold, raw_matches, remark_end, resolve, squeeze
@@ -94,6 +95,15 @@ def is_prose(gap: str) -> bool:
     >>> is_prose("  | \\n   0  | \\n"), is_prose("本年度未收到政府信息公开申请。")
     (False, True)
     """
+    return _short_prose(gap) if len(gap) <= 64 else _prose(gap)  # the short gaps between cells repeat
+
+
+@lru_cache(maxsize=1 << 14)
+def _short_prose(gap: str) -> bool:
+    return _prose(gap)
+
+
+def _prose(gap: str) -> bool:
     other = "".join(c for c in CHUNK_RE.findall(gap)
                     if not is_value(c) and not LAYOUT_RE.fullmatch(c) and fold(c) not in FRAGMENTS)
     return len(other) >= PROSE_CHARS or any(ch in SENTENCE_PUNCT for ch in other)
