@@ -199,6 +199,7 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+@lru_cache(maxsize=1 << 14)
 def coverage(fragment: str, full: str) -> float:
     """Share of ``fragment``'s characters found in order inside ``full`` (fragment of a wrapped label).
 
