@@ -264,6 +264,15 @@ def _label_finder() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(x) for x in labels))
 
 
+@lru_cache(maxsize=1 << 14)
+def _labels_in(gap: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the catalogue labels in a short gap between two table tags (none where it holds a sentence's
+    punctuation); memoised, as the gaps between cells repeat."""
+    if _SENTENCE.search(gap):
+        return ()
+    return tuple(m.span() for m in _label_finder().finditer(gap))
+
+
 def _rescue_labels(events: list[Event], text: str) -> list[Event]:
     """Row labels the tagger left untagged between two table tags (``行政许可0行政处罚0``): a short
     stretch without sentence punctuation that holds a catalogue label word for word."""
@@ -273,10 +282,10 @@ def _rescue_labels(events: list[Event], text: str) -> list[Event]:
         if b is None or a.tag not in _TABLE_TAGS or b.tag not in _TABLE_TAGS or b.start - a.end < 2:
             continue
         gap = text[a.end:b.start]
-        if len(gap) > 80 or _SENTENCE.search(gap):
+        if len(gap) > 80:
             continue
-        for m in _label_finder().finditer(gap):
-            start, end = a.end + m.start(), a.end + m.end()
+        for m_start, m_end in _labels_in(gap):
+            start, end = a.end + m_start, a.end + m_end
             num = re.search(r"(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、])$", text[max(a.end, start - 4):start])
             if num:
                 start -= len(num.group())
