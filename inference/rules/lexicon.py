@@ -158,7 +158,7 @@ def _head_entries() -> list[Entry]:
 ENTRIES: tuple[Entry, ...] = tuple(_t2_entries() + _t3_entries() + _head_entries())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """One label found in the text: its entry and span (numbering and remark included)."""
 
@@ -353,7 +353,7 @@ def resolve(matches: list[Match], text: str) -> list[Match]:
         if 1 in used[a:m.end]:
             continue
         used[a:m.end] = b"\x01" * (m.end - a)
-        taken.append(Match(m.entry, a, m.end, m.exact))
+        taken.append(m if a == m.start else Match(m.entry, a, m.end, m.exact))
     taken.sort(key=lambda m: m.start)
     out = []
     for k, m in enumerate(taken):
@@ -362,7 +362,8 @@ def resolve(matches: list[Match], text: str) -> list[Match]:
             a, b = note_span(text, m.start, m.end, limit)
             out.append(Match(m.entry, a, b, m.exact))
         else:
-            out.append(Match(m.entry, m.start, remark_end(text, m.end, limit), m.exact))
+            end = remark_end(text, m.end, limit)
+            out.append(m if end == m.end else Match(m.entry, m.start, end, m.exact))
     return out
 
 
