@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel
-
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
 from nianbao.rules import html_tables
 from nianbao.rules.budget import BUDGET_FLAG, Budget, left
+from nianbao.rules.construct import built
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
     DOC_ROW_STEPS_PER_CHAR,
@@ -449,32 +448,13 @@ def _reading(kind: str, text: str | None, slot_unit: str | None, header_unit: st
     return parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None
 
 
-_SLOTS = BaseModel.__dict__
-_SET_DICT = _SLOTS["__dict__"].__set__  # the slots' own setters: BaseModel.__setattr__ would validate
-_SET_FIELDS = _SLOTS["__pydantic_fields_set__"].__set__
-_SET_EXTRA = _SLOTS["__pydantic_extra__"].__set__
-_SET_PRIVATE = _SLOTS["__pydantic_private__"].__set__
-_new = object.__new__
-
-
-def _built(cls: type, values: dict[str, Any]) -> Any:
-    """A pydantic model instance from a complete, already valid field dict (what ``model_construct``
-    does, without its per-field default handling: the rule layer builds ~400 of these per report)."""
-    obj = _new(cls)
-    _SET_DICT(obj, values)
-    _SET_FIELDS(obj, set(values))
-    _SET_EXTRA(obj, None)
-    _SET_PRIVATE(obj, None)
-    return obj
-
-
 def _cell(table: str, row: int, col: int, text: str, start: int, end: int, fid: str | None) -> Cell:
     """A Cell; column 0 holds the row label (a row header).
 
     >>> _cell("t3", 1, 0, "规章", 0, 2, None).model_dump()["row_header"]
     True
     """
-    return _built(Cell, {"table": table, "row": row, "col": col, "row_end": None, "col_end": None, "text": text,
+    return built(Cell, {"table": table, "row": row, "col": col, "row_end": None, "col_end": None, "text": text,
                          "column_header": False, "row_header": col == 0, "start": start, "end": end, "field": fid})
 
 
@@ -484,7 +464,7 @@ def _fv(value: float | int | None, raw: str | None, unit: str | None, span: tupl
     >>> _fv(8.3, None, "万元", (3, 6)) == FieldValue(value=8.3, unit="万元", norm_span=(3, 6))
     True
     """
-    return _built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
+    return built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
 
 
 def _kind_of(slot_kind: str, value: float | int | None) -> str:

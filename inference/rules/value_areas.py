@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nianbao.document import TagSpan
+from nianbao.rules.construct import tag_span
 from nianbao.rules.lexicon import Entry
 
 _NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|[\d〇]+)(?:\.\d+)?"
@@ -222,7 +223,7 @@ def read_values(text: str, zone: list[Item], limit: int, template: str, markdown
             continue
         mode, cells = row_cells(text, it.end, b, markdown)
         vals = _value_spans(text, cells, tail=nxt is None)
-        out += [TagSpan(start=s, end=e, tag="VAL") for s, e in vals]
+        out += [tag_span(s, e, "VAL") for s, e in vals]
         expected = _expected_cells(it, nxt, template)
         if mode == "plain" or expected <= 0 or (it.tag != "ROW" and not vals):
             continue
@@ -232,7 +233,7 @@ def read_values(text: str, zone: list[Item], limit: int, template: str, markdown
         span_cell = (mode == "tab" or markdown) and it.entry is not None and it.entry.table == "t3"
         for cell in trim_cells(cells, expected, trailing_first=not (span_cell and starts_row(text, it.start))):
             if cell.empty and cell.closer is not None:
-                out.append(TagSpan(start=cell.closer, end=cell.closer + 1, tag="BLANK"))
+                out.append(tag_span(cell.closer, cell.closer + 1, "BLANK"))
     return sorted(out, key=lambda t: t.start)
 
 
