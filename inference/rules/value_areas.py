@@ -35,6 +35,7 @@ CHUNK_RE = re.compile(r"[^\s|]+")
 LAYOUT_RE = re.compile(r"[*#>_=~]+|:?-{3,}:?|-[1-9]\d{0,2}-|—[1-9]\d{0,2}—|第\d{1,3}页(?:共\d{1,3}页)?")
 YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 VALUE_PREFIX_RE = re.compile(r"[\d〇]+(?:\.\d+)?")
+_TAB_OR_BREAK = re.compile(r"[\t\n]")
 
 
 @dataclass(frozen=True)
@@ -136,17 +137,17 @@ class Cell:
 
 def _separators(text: str, a: int, b: int, markdown: bool) -> tuple[str, list[tuple[int, bool]]]:
     """The gap's separator kind and its separators as (position, closes_a_cell)."""
-    gap = text[a:b]
-    if "|" in gap:
+    if text.find("|", a, b) >= 0:
         seps = []
-        for i in range(a, b):
-            if text[i] == "|":
-                line_start = text.rfind("\n", 0, i) + 1
-                opener = markdown and not text[line_start:i].strip()
-                seps.append((i, not opener))
+        i = text.find("|", a, b)
+        while i >= 0:
+            line_start = text.rfind("\n", 0, i) + 1
+            opener = markdown and not text[line_start:i].strip()
+            seps.append((i, not opener))
+            i = text.find("|", i + 1, b)
         return "pipe", seps
-    if "\t" in gap:
-        return "tab", [(i, text[i] == "\t") for i in range(a, b) if text[i] in "\t\n"]
+    if text.find("\t", a, b) >= 0:
+        return "tab", [(m.start(), m.group() == "\t") for m in _TAB_OR_BREAK.finditer(text, a, b)]
     return "plain", []
 
 
