@@ -60,6 +60,16 @@ def squeeze(text: str, start: int = 0, end: int | None = None, drop_digits: bool
     return "".join(parts).translate(_FOLD), pos
 
 
+def squeezed(text: str, drop_digits: bool = True) -> str:
+    """``squeeze(text)``'s text alone (without the offsets).
+
+    >>> squeezed("商业\\n企业  | 0"), squeezed("商业\\n企业  | 0", drop_digits=False)
+    ('商业企业|', '商业企业|0')
+    """
+    pattern = _KEEP_NO_DIGITS if drop_digits else _KEEP_WITH_DIGITS
+    return "".join(pattern.findall(text)).translate(_FOLD)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One printed label of the template that the reader looks for.
