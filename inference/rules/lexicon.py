@@ -297,6 +297,11 @@ def deletion_variants(core: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(core[:i] + core[i + 1:] for i in range(len(core))))
 
 
+@cache
+def _chars(core: str) -> frozenset[str]:
+    return frozenset(core)
+
+
 def _find_all(haystack: str, needle: str, lo: int = 0, hi: int | None = None) -> list[int]:
     out, i = [], haystack.find(needle, lo, hi)
     while i >= 0:
@@ -319,6 +324,7 @@ def raw_matches(text: str, view: View | None = None, start: int = 0, end: int | 
     lo = bisect_left(pos, start)
     hi = len(sq) if end is None else bisect_left(pos, end)
     out: list[Match] = []
+    region_chars = frozenset(sq[lo:hi]) if fuzzy_for is not None else frozenset()
     for e in ENTRIES:
         if fuzzy_for is not None and e.key not in fuzzy_for:
             continue
@@ -328,8 +334,10 @@ def raw_matches(text: str, view: View | None = None, start: int = 0, end: int | 
         else:
             # a core with one character lost keeps its first or its second half whole: where neither half is
             # in the region, no variant is either
+            # nor where two of its characters are missing from the region (a variant lacks one at most)
             half = len(e.core) // 2
-            if sq.find(e.core[:half], lo, hi) >= 0 or sq.find(e.core[half:], lo, hi) >= 0:
+            if len(_chars(e.core) - region_chars) < 2 and (
+                    sq.find(e.core[:half], lo, hi) >= 0 or sq.find(e.core[half:], lo, hi) >= 0):
                 for v in deletion_variants(e.core):
                     hits += [(i, i + len(v)) for i in _find_all(sq, v, lo, hi)]
             if not hits and len(e.core) >= 12:
