@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.document import Document
-from nianbao.labels.catalogue import invariants_for
 from nianbao.resources import models_dir
 from nianbao.rules.evidence import Evidence
-from nianbao.rules.validate import check
+from nianbao.rules.validate import applicable, check
 
 CALIBRATION_PATH = models_dir() / "calibration.json"
 FEATURES = ("model", "tag_logit", "start_logit", "label_score", "blank", "gap", "split", "mark",
@@ -83,7 +82,7 @@ def document_features(doc: Document, evidence: dict[str, Evidence]) -> dict[str,
             flags_by_field.setdefault(fid, set()).add(f.code)
     held: dict[str, int] = {}
     broken: dict[str, int] = {}
-    for inv in invariants_for(frozenset(doc.fields)):
+    for inv in applicable(frozenset(doc.fields)):
         if any(f not in doc.fields for f in inv.fields):
             continue
         target = broken if check(doc, inv) is not None else held
