@@ -44,6 +44,7 @@ _NUMBERING = re.compile(rf"^(?:第[{CN}]{{1,2}}部分\s*[、.:]?|[{CN}]{{1,2}}\s
 _SUB_NUMBERING = re.compile(rf"^\(\s*(?:[{CN}]{{1,3}}|\d{{1,2}})\s*\)")
 _LINE_LEAD = re.compile(r"^[\s#*>]*")
 _KEYWORDS = ("情况", "事项", "问题", "改进", "公开")
+_KEYWORD_RE = re.compile("|".join(_KEYWORDS))
 MAX_HEADING_LINE = 80
 
 
@@ -134,6 +135,15 @@ def classify_heading(text: str) -> tuple[str, float, int] | None:
     >>> classify_heading("(二)主动公开政府信息情况") is None
     True
     """
+    return _classified(text) if len(text) <= 200 else _classify(text)  # headings repeat across reports
+
+
+@lru_cache(maxsize=1 << 14)
+def _classified(text: str) -> tuple[str, float, int] | None:
+    return _classify(text)
+
+
+def _classify(text: str) -> tuple[str, float, int] | None:
     t = _LINE_LEAD.sub("", text).strip()
     if not t or _SUB_NUMBERING.match(t):
         return None
@@ -173,7 +183,7 @@ def _line_headings(text: str) -> tuple[Heading, ...]:
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
         stripped = line.strip()
-        if not stripped or len(stripped) > MAX_HEADING_LINE or not any(k in stripped for k in _KEYWORDS):
+        if not stripped or len(stripped) > MAX_HEADING_LINE or _KEYWORD_RE.search(stripped) is None:
             continue
         c = classify_heading(line)
         if c is None:
