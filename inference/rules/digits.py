@@ -92,6 +92,26 @@ class Slot:
     unit: str | None = None
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def item(kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | None = None,
+         unit: str | None = None) -> Item:
+    """``Item(kind, text, start, end, probs, unit)``, built without the frozen dataclass's per-field setattr
+    (the rows of a report build thousands)."""
+    obj = _new(Item)
+    _set(obj, "__dict__", {"kind": kind, "text": text, "start": start, "end": end, "probs": probs, "unit": unit})
+    return obj
+
+
+def slot(text: str | None, start: int, end: int, kind: str, unit: str | None = None) -> Slot:
+    """``Slot(text, start, end, kind, unit)``, built as ``item`` builds an ``Item``."""
+    obj = _new(Slot)
+    _set(obj, "__dict__", {"text": text, "start": start, "end": end, "kind": kind, "unit": unit})
+    return obj
+
+
 @dataclass
 class Candidate:
     """One way to fill a row's columns, with its log-probability and broken within-row sums."""
@@ -227,16 +247,16 @@ def _direct(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
     lp = _base_lp(items)
     for col, (it, a, b) in enumerate(pieces):
         if it.kind == "blank":
-            slots.append(Slot(None, it.start, it.end, "blank"))
+            slots.append(slot(None, it.start, it.end, "blank"))
             values.append(None)
         elif it.kind == "cell":
-            slots.append(Slot(it.text, it.start, it.end, "cell", it.unit))
+            slots.append(slot(it.text, it.start, it.end, "cell", it.unit))
             values.append(_val(it))
         else:
             piece = it.text[a:b]
             if not rules[col].valid(piece):
                 return None
-            slots.append(Slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
+            slots.append(slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
             values.append(cell_value(piece))
             if a > 0:
                 lp += _cut_lp(it, a) + (MARK_LOGP if piece == "-" and rules[col].negative else 0.0)
@@ -308,7 +328,7 @@ def _block_search(it: Item, n: int, sizes: list[int], budget: Budget) -> list[Ca
         return found
 
     for cuts in blocks(0, 0):
-        slots = tuple(Slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
+        slots = tuple(slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
                       for a, b in cuts)
         values = tuple(int(text[a:b]) for a, b in cuts)
         lp = _base_lp([it]) + sum(_cut_lp(it, a) for a, _ in cuts[1:])
@@ -383,7 +403,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if gaps and remaining_cols > min_left:  # a blank cell that left no trace, here
             at = it.start + pos if it is not None else (slots[-1].end if slots else 0)
-            push(Slot(None, at, at, "gap"), None)
+            push(slot(None, at, at, "gap"), None)
             if ok(col):
                 rec(k, pos, col + 1, lp + GAP_LOGP)
             pop()
@@ -391,7 +411,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if it.kind != "run":
             text = None if it.kind == "blank" else it.text
-            push(Slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
+            push(slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
             if ok(col):
                 rec(k + 1, 0, col + 1, lp)
             pop()
@@ -422,7 +442,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
                 if room < 8 and partial >= 10 ** room:
                     break
             last = left == 0
-            push(Slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
+            push(slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
             if ok(col):
                 step = (0.0 if last else _cut_lp(it, end)) + (MARK_LOGP if piece == "-" and rule.negative else 0.0)
                 rec(k + 1 if last else k, 0 if last else end, col + 1, lp + step)

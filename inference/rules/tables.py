@@ -33,6 +33,7 @@ from nianbao.rules.digits import (
     Identity,
     Item,
     Slot,
+    item,
     row_candidates,
     single_swaps,
     solve_rows,
@@ -114,11 +115,11 @@ def _items(probs: Any, evs: list[Event]) -> list[Item]:
     items = []
     for e in evs:
         if e.tag == "BLANK":
-            items.append(Item("blank", "", e.start, e.end))
+            items.append(item("blank", "", e.start, e.end))
         elif e.run:
-            items.append(Item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
+            items.append(item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
         else:
-            items.append(Item("cell", e.text, e.start, e.end))
+            items.append(item("cell", e.text, e.start, e.end))
     return items
 
 
