@@ -43,6 +43,9 @@ def _logit(p: float | None) -> float:
     return math.log(p / (1 - p))
 
 
+_NO_CODES: frozenset[str] = frozenset()
+
+
 def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: dict[str, int],
              broken: dict[str, int]) -> list[float]:
     """The feature vector of one field, in the order of ``FEATURES``.
@@ -50,7 +53,8 @@ def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: 
     >>> len(features("t3.total.total", Evidence(kind="cell"), {}, {}, {})) == len(FEATURES)
     True
     """
-    codes = flags_by_field.get(fid, set())
+    codes = flags_by_field.get(fid, _NO_CODES)
+    n_held, n_broken = held.get(fid, 0), broken.get(fid, 0)
     return [
         1.0 if ev.model else 0.0,
         _logit(ev.tag_prob) / 10,
@@ -63,10 +67,10 @@ def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: 
         math.log(max(ev.posterior, 1e-6)),
         1.0 if "split.ambiguous" in codes else 0.0,
         1.0 if "split.unresolved" in codes else 0.0,
-        float(min(held.get(fid, 0), 3)),
-        float(min(broken.get(fid, 0), 3)),
+        float(min(n_held, 3)),
+        float(min(n_broken, 3)),
         1.0 if "crosscheck.text_table" in codes else 0.0,
-        1.0 if held.get(fid, 0) + broken.get(fid, 0) == 0 else 0.0,
+        1.0 if n_held + n_broken == 0 else 0.0,
         1.0 if ev.rescued else 0.0,
         1.0 if "table.extra_values" in codes else 0.0,
         1.0 if ev.agree is True else 0.0,

@@ -418,7 +418,9 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
             if model:
                 ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
             evidence[fid] = ev
-            cells.append(_cell(table, k + 1, j + 1, slot.text or "", start, end, fid))
+            cells.append(built(Cell, {"table": table, "row": k + 1, "col": j + 1, "row_end": None, "col_end": None,
+                                      "text": slot.text or "", "column_header": False, "row_header": False,
+                                      "start": start, "end": end, "field": fid}))  # _cell, inlined
     doc.tables.append(table_obj)
     _flag_splits(doc, rows, choice, ambiguous, best_viol, posterior)
     _flag_budget(doc, rows, choice, solve_spent)
