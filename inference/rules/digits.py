@@ -351,6 +351,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             part_cols[total] = parts
             for p in parts:
                 total_of[p] = total
+    total_cols = set(total_of.values())
     min_after = [0] * (len(items) + 1)  # fewest cells the items from k on hold
     max_after = [0] * (len(items) + 1)  # most cells (= characters of runs) the items from k on hold
     for k in range(len(items) - 1, -1, -1):
@@ -367,7 +368,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
         for total, parts in check_at.get(col, ()):
             if _sum_violations(values, [(total, parts)]):
                 return False
-        if col in total_of.values() and slots[col].kind == "split":
+        if col in total_cols and slots[col].kind == "split":
             parts = next(p for t, p in sums if t == col)
             if widths[col] < max((widths[p] for p in parts), default=0):
                 return False  # a total has at least as many digits as each of its parts
@@ -417,8 +418,9 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             pop()
             return
         after_run = max_after[k + 1]
-        chars_after_run = sum(len(x.text) if x.kind == "run" else 1 for x in items[k + 1:])
+        chars_after_run = after_run  # max_after[k + 1]: the characters of the runs after this one, 1 per cell
         rule = rules[col]
+        decimal, negative = rule.decimal, rule.negative
         rest = len(it.text) - pos
         sizes = range(1, min(rest, 17) + 1)
         if remaining_cols == 1:
@@ -426,7 +428,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
         for size in sizes:
             end = pos + size
             piece = it.text[pos:end]
-            if not rule.valid(piece):
+            if not _valid(decimal, negative, piece):  # rule.valid(piece)
                 if (piece[0] == "0" and not rule.decimal) or piece[0] in "—/无":
                     break  # a leading zero (or mark) stays invalid for longer pieces
                 continue
