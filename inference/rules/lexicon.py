@@ -40,6 +40,21 @@ _CLOSING_QUOTES = frozenset("”\"’'」』")
 _PAREN_NUMBER = re.compile(rf"\(\s*(?:[{CN}]{{1,3}}|\d{{1,2}})\s*\)")
 
 
+_FOLD_PAIRS = tuple((chr(k), v) for k, v in _FOLD.items())  # no pair's output is another's input
+
+
+def _fold_long(text: str) -> str:
+    """``text.translate(_FOLD)`` for a whole report: a few replaces beat a table lookup per character.
+
+    >>> _fold_long("（六）其它：１") == "（六）其它：１".translate(_FOLD)
+    True
+    """
+    for a, b in _FOLD_PAIRS:
+        if a in text:
+            text = text.replace(a, b)
+    return text
+
+
 def fold(text: str) -> str:
     """Fold a label for searching like ``squeeze`` does: ASCII brackets/colons/commas, 其它 -> 其他, no quotes.
 
@@ -57,7 +72,7 @@ def squeeze(text: str, start: int = 0, end: int | None = None, drop_digits: bool
     for m in pattern.finditer(text, start, len(text) if end is None else end):
         parts.append(m.group())
         pos.extend(range(m.start(), m.end()))
-    return "".join(parts).translate(_FOLD), pos
+    return _fold_long("".join(parts)), pos
 
 
 def squeezed(text: str, drop_digits: bool = True) -> str:
@@ -67,7 +82,7 @@ def squeezed(text: str, drop_digits: bool = True) -> str:
     ('商业企业|', '商业企业|0')
     """
     pattern = _KEEP_NO_DIGITS if drop_digits else _KEEP_WITH_DIGITS
-    return "".join(pattern.findall(text)).translate(_FOLD)
+    return _fold_long("".join(pattern.findall(text)))
 
 
 @dataclass(frozen=True)
