@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from nianbao.document import Document
 from nianbao.rules.budget import tally
 from nianbao.rules.claims import settle_by_claims, settled_confidence
@@ -38,11 +42,26 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
     return doc, evidence
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the rules read one report: they allocate many small,
+    short-lived, acyclic objects, and the collections those trigger (each one walking every object the
+    process holds, the batch's other reports included) cost a fifth of the stage."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def apply_rules(doc: Document, cross_read_tables: bool = True) -> Document:
     """Run every rule stage on a tagged document (in place), confidences included; returns it."""
-    with tally() as steps:
-        doc, evidence = run_rules(doc, cross_read_tables)
-    if evidence is not None:
-        doc = settled_confidence(assign_confidence(doc, evidence))
+    with gc_paused():
+        with tally() as steps:
+            doc, evidence = run_rules(doc, cross_read_tables)
+        if evidence is not None:
+            doc = settled_confidence(assign_confidence(doc, evidence))
     doc.search = steps
     return doc

@@ -76,14 +76,15 @@ class Budget:
 
     def spend(self, n: int = 1) -> bool:
         """Count ``n`` steps; False once the limit is passed (the search must stop and keep what it has)."""
-        self.used += n
+        used = self.used = self.used + n
         t = self._tally
         if t is not None:
             t.steps += n
-            t.by_search[self.name] = t.by_search.get(self.name, 0) + n
-            if self.used > t.peak.get(self.name, 0):
-                t.peak[self.name] = self.used
-        if self.used > self.limit:
+            name, by_search, peak = self.name, t.by_search, t.peak
+            by_search[name] = by_search.get(name, 0) + n
+            if used > peak.get(name, 0):
+                peak[name] = used
+        if used > self.limit:
             self.give_up()
             return False
         return True

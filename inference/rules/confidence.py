@@ -21,14 +21,14 @@ import json
 import math
 from collections.abc import Sequence
 from functools import cache
+from operator import mul
 from pathlib import Path
 from typing import Any
 
 from nianbao.document import Document
-from nianbao.labels.catalogue import invariants_for
 from nianbao.resources import models_dir
 from nianbao.rules.evidence import Evidence
-from nianbao.rules.validate import check
+from nianbao.rules.validate import applicable, check
 
 CALIBRATION_PATH = models_dir() / "calibration.json"
 FEATURES = ("model", "tag_logit", "start_logit", "label_score", "blank", "gap", "split", "mark",
@@ -43,6 +43,9 @@ def _logit(p: float | None) -> float:
     return math.log(p / (1 - p))
 
 
+_NO_CODES: frozenset[str] = frozenset()
+
+
 def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: dict[str, int],
              broken: dict[str, int]) -> list[float]:
     """The feature vector of one field, in the order of ``FEATURES``.
@@ -50,7 +53,8 @@ def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: 
     >>> len(features("t3.total.total", Evidence(kind="cell"), {}, {}, {})) == len(FEATURES)
     True
     """
-    codes = flags_by_field.get(fid, set())
+    codes = flags_by_field.get(fid, _NO_CODES)
+    n_held, n_broken = held.get(fid, 0), broken.get(fid, 0)
     return [
         1.0 if ev.model else 0.0,
         _logit(ev.tag_prob) / 10,
@@ -63,10 +67,10 @@ def features(fid: str, ev: Evidence, flags_by_field: dict[str, set[str]], held: 
         math.log(max(ev.posterior, 1e-6)),
         1.0 if "split.ambiguous" in codes else 0.0,
         1.0 if "split.unresolved" in codes else 0.0,
-        float(min(held.get(fid, 0), 3)),
-        float(min(broken.get(fid, 0), 3)),
+        float(min(n_held, 3)),
+        float(min(n_broken, 3)),
         1.0 if "crosscheck.text_table" in codes else 0.0,
-        1.0 if held.get(fid, 0) + broken.get(fid, 0) == 0 else 0.0,
+        1.0 if n_held + n_broken == 0 else 0.0,
         1.0 if ev.rescued else 0.0,
         1.0 if "table.extra_values" in codes else 0.0,
         1.0 if ev.agree is True else 0.0,
@@ -82,7 +86,7 @@ def document_features(doc: Document, evidence: dict[str, Evidence]) -> dict[str,
             flags_by_field.setdefault(fid, set()).add(f.code)
     held: dict[str, int] = {}
     broken: dict[str, int] = {}
-    for inv in invariants_for(frozenset(doc.fields)):
+    for inv in applicable(frozenset(doc.fields)):
         if any(f not in doc.fields for f in inv.fields):
             continue
         target = broken if check(doc, inv) is not None else held
@@ -110,7 +114,10 @@ def probability(x: Sequence[float], calib: dict[str, Any]) -> float:
     >>> probability([0.0] * 2, {"coef": [1.0, 1.0], "intercept": 0.0})
     0.5
     """
-    z = calib["intercept"] + sum(c * v for c, v in zip(calib["coef"], x, strict=True))
+    coef = calib["coef"]
+    if len(coef) != len(x):
+        raise ValueError(f"{len(x)} features, {len(coef)} coefficients")
+    z = calib["intercept"] + sum(map(mul, coef, x))  # the products summed in order, as a generator would
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 

@@ -13,7 +13,7 @@ flag naming the table field, with the prose figure in the message::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from nianbao.document import Document, Flag
 from nianbao.rules.values import fold_digits
@@ -33,6 +33,38 @@ _CLAIMS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 )
 
 
+# The table-4 claims open with optional words before a fixed phrase: a match starts 0, 2, 3, 6, 8 or 9
+# characters before an occurrence of that phrase, so only those places are tried (``_matches``).
+_LEADS = {2: ("行政复议", (0, 2, 3, 6, 8, 9)), 3: ("行政诉讼", (0, 2, 3, 6, 8, 9))}
+
+
+def _matches(pattern: re.Pattern[str], text: str, lead: tuple[str, tuple[int, ...]] | None) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``; with ``lead`` (a phrase every match holds, at one of the given offsets from
+    its start) trying only the places a match can start, in order, as the scan would.
+
+    >>> p = re.compile(r"(?:发生)?行政复议(\\d)件")
+    >>> [m.span() for m in _matches(p, "发生行政复议1件,行政复议2件", ("行政复议", (0, 2)))]
+    [(0, 8), (9, 15)]
+    """
+    if lead is None:
+        yield from pattern.finditer(text)
+        return
+    phrase, offsets = lead
+    starts: set[int] = set()
+    at = text.find(phrase)
+    while at >= 0:
+        starts.update(at - k for k in offsets if at >= k)
+        at = text.find(phrase, at + 1)
+    pos = 0
+    for start in sorted(starts):
+        if start < pos:
+            continue
+        m = pattern.match(text, start)
+        if m is not None:
+            yield m
+            pos = m.end()
+
+
 def prose_claims(text: str, inside_table: Callable[[int], bool] = lambda _: False) -> list[tuple[tuple[str, ...], int, int]]:
     """(fields, stated figure, offset) for each figure the prose states.
 
@@ -40,8 +72,8 @@ def prose_claims(text: str, inside_table: Callable[[int], bool] = lambda _: Fals
     [(('t4.review.total',), 3, 9), (('t4.suit_direct.total', 't4.suit_after_review.total'), 1, 16)]
     """
     out = []
-    for pattern, fields in _CLAIMS:
-        for m in pattern.finditer(text):
+    for k, (pattern, fields) in enumerate(_CLAIMS):
+        for m in _matches(pattern, text, _LEADS.get(k)):
             if inside_table(m.start()):
                 continue
             out.append((fields, int(fold_digits(m.group(1))), m.start(1)))

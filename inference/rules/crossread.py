@@ -52,9 +52,10 @@ def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableB
         return built
     twin = reader_document(doc)
     twin_built = build(twin)
+    mine_by_table, theirs_by_table = _by_table(doc.fields), _by_table(twin.fields)
     for table in ("t2", "t3", "t4"):
-        mine = {f: v for f, v in doc.fields.items() if table_of(f) == table}
-        theirs = {f: v for f, v in twin.fields.items() if table_of(f) == table}
+        mine = mine_by_table.get(table, {})
+        theirs = theirs_by_table.get(table, {})
         if not mine and not theirs:
             continue
         same = mine.keys() == theirs.keys() and all(_same(mine[f].value, theirs[f].value) for f in mine)
@@ -83,6 +84,14 @@ def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableB
                                   message="the model's tags and the rules-only reader read these cells differently; "
                                           "check them in the source"))
     return built
+
+
+def _by_table(fields: dict[str, FieldValue]) -> dict[str, dict[str, FieldValue]]:
+    """A document's fields per table, each in the document's order."""
+    out: dict[str, dict[str, FieldValue]] = {}
+    for f, v in fields.items():
+        out.setdefault(table_of(f), {})[f] = v
+    return out
 
 
 def _take(doc: Document, twin: Document, table: str, built: TableBuild, twin_built: TableBuild) -> None:

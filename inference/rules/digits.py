@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nianbao.rules.budget import Budget
 from nianbao.rules.values import to_number
@@ -91,6 +92,26 @@ class Slot:
     unit: str | None = None
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def item(kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | None = None,
+         unit: str | None = None) -> Item:
+    """``Item(kind, text, start, end, probs, unit)``, built without the frozen dataclass's per-field setattr
+    (the rows of a report build thousands)."""
+    obj = _new(Item)
+    _set(obj, "__dict__", {"kind": kind, "text": text, "start": start, "end": end, "probs": probs, "unit": unit})
+    return obj
+
+
+def slot(text: str | None, start: int, end: int, kind: str, unit: str | None = None) -> Slot:
+    """``Slot(text, start, end, kind, unit)``, built as ``item`` builds an ``Item``."""
+    obj = _new(Slot)
+    _set(obj, "__dict__", {"text": text, "start": start, "end": end, "kind": kind, "unit": unit})
+    return obj
+
+
 @dataclass
 class Candidate:
     """One way to fill a row's columns, with its log-probability and broken within-row sums."""
@@ -118,19 +139,31 @@ class ColRule:
         >>> ColRule().valid("07"), ColRule().valid("0"), ColRule(decimal=True).valid("8.3"), ColRule().valid("-")
         (False, True, True, True)
         """
-        if text in GLUE_MARKS:
-            return True  # a mark (a null cell) glued between digits
-        if self.decimal:
-            return bool(_DEC.match(text))
-        if self.negative:
-            return bool(_NEG.match(text))
-        return bool(_INT.match(text))
+        return _valid(self.decimal, self.negative, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _valid(decimal: bool, negative: bool, text: str) -> bool:
+    """``ColRule.valid``, memoised (the cut searches ask for the same pieces again and again)."""
+    if text in GLUE_MARKS:
+        return True  # a mark (a null cell) glued between digits
+    if decimal:
+        return bool(_DEC.match(text))
+    if negative:
+        return bool(_NEG.match(text))
+    return bool(_INT.match(text))
 
 
 def cell_value(text: str | None) -> float | int | None:
     """The number of a resolved digit cell (None for blanks and marks)."""
     if text is None or text in GLUE_MARKS:
         return None
+    return _number(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _number(text: str) -> float | int | None:
+    """``to_number``, None for text that is not a number (memoised: cells repeat)."""
     try:
         return to_number(text)
     except ValueError:
@@ -214,16 +247,16 @@ def _direct(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
     lp = _base_lp(items)
     for col, (it, a, b) in enumerate(pieces):
         if it.kind == "blank":
-            slots.append(Slot(None, it.start, it.end, "blank"))
+            slots.append(slot(None, it.start, it.end, "blank"))
             values.append(None)
         elif it.kind == "cell":
-            slots.append(Slot(it.text, it.start, it.end, "cell", it.unit))
+            slots.append(slot(it.text, it.start, it.end, "cell", it.unit))
             values.append(_val(it))
         else:
             piece = it.text[a:b]
             if not rules[col].valid(piece):
                 return None
-            slots.append(Slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
+            slots.append(slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
             values.append(cell_value(piece))
             if a > 0:
                 lp += _cut_lp(it, a) + (MARK_LOGP if piece == "-" and rules[col].negative else 0.0)
@@ -295,7 +328,7 @@ def _block_search(it: Item, n: int, sizes: list[int], budget: Budget) -> list[Ca
         return found
 
     for cuts in blocks(0, 0):
-        slots = tuple(Slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
+        slots = tuple(slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
                       for a, b in cuts)
         values = tuple(int(text[a:b]) for a, b in cuts)
         lp = _base_lp([it]) + sum(_cut_lp(it, a) for a, _ in cuts[1:])
@@ -318,6 +351,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             part_cols[total] = parts
             for p in parts:
                 total_of[p] = total
+    total_cols = set(total_of.values())
     min_after = [0] * (len(items) + 1)  # fewest cells the items from k on hold
     max_after = [0] * (len(items) + 1)  # most cells (= characters of runs) the items from k on hold
     for k in range(len(items) - 1, -1, -1):
@@ -334,7 +368,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
         for total, parts in check_at.get(col, ()):
             if _sum_violations(values, [(total, parts)]):
                 return False
-        if col in total_of.values() and slots[col].kind == "split":
+        if col in total_cols and slots[col].kind == "split":
             parts = next(p for t, p in sums if t == col)
             if widths[col] < max((widths[p] for p in parts), default=0):
                 return False  # a total has at least as many digits as each of its parts
@@ -370,7 +404,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if gaps and remaining_cols > min_left:  # a blank cell that left no trace, here
             at = it.start + pos if it is not None else (slots[-1].end if slots else 0)
-            push(Slot(None, at, at, "gap"), None)
+            push(slot(None, at, at, "gap"), None)
             if ok(col):
                 rec(k, pos, col + 1, lp + GAP_LOGP)
             pop()
@@ -378,14 +412,15 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if it.kind != "run":
             text = None if it.kind == "blank" else it.text
-            push(Slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
+            push(slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
             if ok(col):
                 rec(k + 1, 0, col + 1, lp)
             pop()
             return
         after_run = max_after[k + 1]
-        chars_after_run = sum(len(x.text) if x.kind == "run" else 1 for x in items[k + 1:])
+        chars_after_run = after_run  # max_after[k + 1]: the characters of the runs after this one, 1 per cell
         rule = rules[col]
+        decimal, negative = rule.decimal, rule.negative
         rest = len(it.text) - pos
         sizes = range(1, min(rest, 17) + 1)
         if remaining_cols == 1:
@@ -393,7 +428,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
         for size in sizes:
             end = pos + size
             piece = it.text[pos:end]
-            if not rule.valid(piece):
+            if not _valid(decimal, negative, piece):  # rule.valid(piece)
                 if (piece[0] == "0" and not rule.decimal) or piece[0] in "—/无":
                     break  # a leading zero (or mark) stays invalid for longer pieces
                 continue
@@ -409,7 +444,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
                 if room < 8 and partial >= 10 ** room:
                     break
             last = left == 0
-            push(Slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
+            push(slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
             if ok(col):
                 step = (0.0 if last else _cut_lp(it, end)) + (MARK_LOGP if piece == "-" and rule.negative else 0.0)
                 rec(k + 1 if last else k, 0 if last else end, col + 1, lp + step)
@@ -420,10 +455,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
 
 
 def _val(it: Item) -> float | int | None:
-    try:
-        return to_number(it.text)
-    except ValueError:
-        return None
+    return _number(it.text)
 
 
 def _base_lp(items: Sequence[Item]) -> float:

@@ -14,9 +14,9 @@ that starts with the ``.`` of its numbering takes back the digit a run swallowed
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from nianbao.document import Document, TagSpan
 from nianbao.rules.labels_match import ROW_TARGETS, fold, match_col, match_row
@@ -27,7 +27,7 @@ _DIGITS = set("0123456789０１２３４５６７８９〇")
 TABLE_OF_SECTION = {"主动公开政府信息情况": "t2", "收到和处理政府信息公开申请情况": "t3", "行政复议": "t4"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One tagged span in text order; a ``VAL`` with ``run`` set is a glued digit run."""
 
@@ -58,6 +58,7 @@ def fold_digits_keep(text: str) -> str:
     return text.translate(_KEEP)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_run_text(text: str) -> bool:
     """Whether a value's text is a plain digit string (possibly several glued cells).
 
@@ -134,6 +135,7 @@ def _after_sentence(text: str, start: int, tagged: bytearray) -> bool:
     return k >= 0 and text[k] in _SENTENCE_END and not tagged[k]
 
 
+@lru_cache(maxsize=1 << 16)
 def _plain_cell(text: str) -> bool:
     """A single number or glue-able mark (may join a glued run)."""
     t = fold_digits_keep(text)
@@ -143,7 +145,8 @@ def _plain_cell(text: str) -> bool:
 def collect_events(doc: Document) -> list[Event]:
     """The document's tag spans as events in text order, glued digit runs merged."""
     text = doc.norm_text
-    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    newlines = _newlines(text)
+    page_lines: dict[tuple[int, int], bool] = {}  # _page_number per line (a long line holds many values)
     out: list[Event] = []
     tags = sorted(doc.tags, key=lambda t: (t.start, t.end))
     sec_starts = {t.start for t in tags if t.tag == "SEC"}
@@ -152,20 +155,31 @@ def collect_events(doc: Document) -> list[Event]:
     if extra:  # headings the sections stage found where the tagger marked none
         tags = sorted(tags + extra, key=lambda t: (t.start, t.end))
     tagged = _tagged_positions(tags, text)
+    n_newlines = len(newlines)
     for t in tags:
-        if t.tag not in ("SEC", "TTL", "ROW", "COL", "VAL", "BLANK") or t.end <= t.start:
+        tag, t_start, t_end = t.tag, t.start, t.end
+        if tag not in _EVENT_TAGS or t_end <= t_start:
             continue
-        if t.tag == "VAL" and (_in_prose(text, t.start, t.end, tagged) or _page_number(text, t.start, t.end)):
+        start = t_start
+        if tag == "VAL":
+            if _in_prose(text, t_start, t_end, tagged):
+                continue
+            k = bisect_right(newlines, t_start - 1) - 1
+            m = bisect_left(newlines, t_end)
+            line = (newlines[k] if k >= 0 else -1, newlines[m] if m < n_newlines else -1)
+            page = page_lines.get(line)
+            if page is None:
+                page = page_lines[line] = _page_number(text, t_start, t_end)
+            if page:
+                continue
+            if _lost_sign(text, t_start, t_end, tagged):
+                start -= 1  # a minus sign the tagger left out of the cell
+        elif tag == "ROW" and _after_sentence(text, t_start, tagged):
             continue
-        if t.tag == "ROW" and _after_sentence(text, t.start, tagged):
-            continue
-        start = t.start
-        if t.tag == "VAL" and _lost_sign(text, t.start, t.end, tagged):
-            start -= 1  # a minus sign the tagger left out of the cell
-        ev = Event(t.tag, start, t.end, text[start:t.end], bisect_right(newlines, start - 1))
-        if ev.tag == "VAL":
+        ev = Event(tag, start, t_end, text[start:t_end], bisect_right(newlines, start - 1))
+        if tag == "VAL":
             ev.run = is_run_text(ev.text)
-            ev.parts = [(start, t.end)]
+            ev.parts = [(start, t_end)]
             prev = out[-1] if out else None
             glue = ev.run or _plain_cell(ev.text)
             # an untagged minus sign between two glued numbers belongs to the run ("4" "-" "43")
@@ -174,14 +188,28 @@ def collect_events(doc: Document) -> list[Event]:
                     and (prev.end == ev.start or bridge) and is_run_text(text[prev.start:ev.end]):
                 prev.end = ev.end
                 prev.text = text[prev.start:prev.end]
-                prev.parts.append((t.start, t.end))
+                prev.parts.append((t_start, t_end))
                 prev.run = is_run_text(prev.text)
                 continue
-        if ev.tag == "ROW" and out and _steal_numbering(out[-1], ev, text):
+        elif tag == "ROW" and out and _steal_numbering(out[-1], ev, text):
             if out[-1].end <= out[-1].start:
                 out.pop()
         out.append(ev)
     return _rescue_labels(_join_label_pieces(out, text), text)
+
+
+def _newlines(text: str) -> list[int]:
+    """Positions of the text's line breaks.
+
+    >>> _newlines("a\\nb\\n")
+    [1, 3]
+    """
+    out = []
+    k = text.find("\n")
+    while k >= 0:
+        out.append(k)
+        k = text.find("\n", k + 1)
+    return out
 
 
 def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
@@ -189,12 +217,13 @@ def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
     ROW where the joined pieces match a catalogue row clearly better than any piece alone."""
     out: list[Event] = []
     i = 0
-    while i < len(events):
+    n = len(events)
+    while i < n:
         e = events[i]
         j = i
-        while j + 1 < len(events) and events[j + 1].tag in ("ROW", "COL") and events[j + 1].start == events[j].end \
-                and e.tag in ("ROW", "COL"):
-            j += 1
+        if e.tag in _LABEL_TAGS:
+            while j + 1 < n and events[j + 1].tag in _LABEL_TAGS and events[j + 1].start == events[j].end:
+                j += 1
         if j == i:
             out.append(e)
             i += 1
@@ -222,6 +251,8 @@ def _join_label_pieces(events: list[Event], text: str) -> list[Event]:
 
 
 _TABLE_TAGS = frozenset({"TTL", "ROW", "COL", "VAL", "BLANK"})
+_EVENT_TAGS = frozenset({"SEC", "TTL", "ROW", "COL", "VAL", "BLANK"})
+_LABEL_TAGS = frozenset({"ROW", "COL"})
 
 
 @cache
@@ -233,6 +264,15 @@ def _label_finder() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(x) for x in labels))
 
 
+@lru_cache(maxsize=1 << 14)
+def _labels_in(gap: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the catalogue labels in a short gap between two table tags (none where it holds a sentence's
+    punctuation); memoised, as the gaps between cells repeat."""
+    if _SENTENCE.search(gap):
+        return ()
+    return tuple(m.span() for m in _label_finder().finditer(gap))
+
+
 def _rescue_labels(events: list[Event], text: str) -> list[Event]:
     """Row labels the tagger left untagged between two table tags (``行政许可0行政处罚0``): a short
     stretch without sentence punctuation that holds a catalogue label word for word."""
@@ -242,10 +282,10 @@ def _rescue_labels(events: list[Event], text: str) -> list[Event]:
         if b is None or a.tag not in _TABLE_TAGS or b.tag not in _TABLE_TAGS or b.start - a.end < 2:
             continue
         gap = text[a.end:b.start]
-        if len(gap) > 80 or _SENTENCE.search(gap):
+        if len(gap) > 80:
             continue
-        for m in _label_finder().finditer(gap):
-            start, end = a.end + m.start(), a.end + m.end()
+        for m_start, m_end in _labels_in(gap):
+            start, end = a.end + m_start, a.end + m_end
             num = re.search(r"(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、])$", text[max(a.end, start - 4):start])
             if num:
                 start -= len(num.group())

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import lru_cache
 
 from nianbao.labels.catalogue import T2_V2019_ITEMS, T3_ROWS
 
@@ -76,6 +76,7 @@ def split_numbering(text: str) -> tuple[str | None, str]:
     return num, text[m.end():]
 
 
+@lru_cache(maxsize=1 << 15)
 def body(text: str) -> str:
     """The comparable body of a label: folded, numbering and punctuation removed.
 
@@ -184,6 +185,7 @@ class Match:
         return self.target.table
 
 
+@lru_cache(maxsize=1 << 16)
 def similarity(a: str, b: str) -> float:
     """Dice-style similarity of two bodies (2 * matched chars / total chars).
 
@@ -197,6 +199,7 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
+@lru_cache(maxsize=1 << 14)
 def coverage(fragment: str, full: str) -> float:
     """Share of ``fragment``'s characters found in order inside ``full`` (fragment of a wrapped label).
 
@@ -226,8 +229,15 @@ def _variants(label: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def _rank(label: str, targets: tuple[Target, ...], table: str | None) -> tuple[Match, ...]:
-    variants = _variants(label)
+def _rank(label: str, targets: str, table: str | None) -> tuple[Match, ...]:
+    """The ``targets`` (``row``: ``ROW_TARGETS``, ``col``: ``COL_TARGETS``) ranked by similarity to ``label``."""
+    return _rank_variants(tuple(_variants(label)), targets, table)
+
+
+@lru_cache(maxsize=1 << 14)
+def _rank_variants(variants: tuple[tuple[str | None, str], ...], which: str, table: str | None) -> tuple[Match, ...]:
+    """``_rank`` by the label's readings (labels printed with other spaces or brackets read the same)."""
+    targets = ROW_TARGETS if which == "row" else COL_TARGETS
     scored: list[Match] = []
     for t in targets:
         if table and t.table != table:
@@ -244,28 +254,28 @@ def _rank(label: str, targets: tuple[Target, ...], table: str | None) -> tuple[M
     return tuple(scored)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def match_row(label: str, table: str | None = None) -> tuple[Match, ...]:
-    """Row and group targets ranked by similarity to a printed row label (cached).
+    """Row and group targets ranked by similarity to a printed row label (memoised, bounded).
 
     >>> m = match_row("(六)其它处理")[0]
     >>> m.key, m.score >= 0.99
     ('other', True)
     """
-    return _rank(label, ROW_TARGETS, table)
+    return _rank(label, "row", table)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def match_col(label: str, table: str | None = None) -> tuple[Match, ...]:
-    """Column-header targets ranked by similarity to a printed header (cached).
+    """Column-header targets ranked by similarity to a printed header (memoised, bounded).
 
     >>> match_col("结果\\n维持", "t4")[0].key
     'upheld'
     """
-    return _rank(label, COL_TARGETS, table)
+    return _rank(label, "col", table)
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def is_col_prefix(text: str, table: str | None = None) -> bool:
     """Whether ``text`` is a proper prefix of some column header body (a header split over lines).
 

@@ -18,6 +18,7 @@ column whose anchor is nearest, when that anchor is clearly nearer than the next
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from statistics import median
 
 Span = tuple[int, int]
@@ -29,7 +30,12 @@ def display_width(text: str) -> int:
     >>> display_width("规章 12")
     7
     """
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _char_width(c: str) -> int:
+    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
 
 
 def right_edge(text: str, span: Span) -> int:

@@ -38,8 +38,10 @@ The input styles it reads (``labels.gold.STYLES``), shown as normalised text::
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nianbao.document import Document, TagSpan
+from nianbao.rules.construct import tag_span
 from nianbao.rules.lexicon import ENTRIES, Entry, Match, fold, raw_matches, remark_end, resolve, squeeze
 from nianbao.rules.sections import Heading, find_headings
 from nianbao.rules.template import TTL_RE, template_from_text
@@ -94,6 +96,15 @@ def is_prose(gap: str) -> bool:
     >>> is_prose("  | \\n   0  | \\n"), is_prose("本年度未收到政府信息公开申请。")
     (False, True)
     """
+    return _short_prose(gap) if len(gap) <= 64 else _prose(gap)  # the short gaps between cells repeat
+
+
+@lru_cache(maxsize=1 << 14)
+def _short_prose(gap: str) -> bool:
+    return _prose(gap)
+
+
+def _prose(gap: str) -> bool:
     other = "".join(c for c in CHUNK_RE.findall(gap)
                     if not is_value(c) and not LAYOUT_RE.fullmatch(c) and fold(c) not in FRAGMENTS)
     return len(other) >= PROSE_CHARS or any(ch in SENTENCE_PUNCT for ch in other)
@@ -245,19 +256,19 @@ def is_markdown(text: str) -> bool:
 def read_tags(text: str) -> list[TagSpan]:
     """All tags of one normalised text, sorted by position."""
     heads = find_headings(text)
-    tags = [TagSpan(start=h.start, end=h.end, tag="SEC") for h in heads]
+    tags = [tag_span(h.start, h.end, "SEC") for h in heads]
     work = MD_RULE_RE.sub(lambda m: " " * len(m.group()), text)
     labels = find_labels(work, heads)
     if not labels:
         return tags
     markdown = is_markdown(work)
     template = template_from_text(text) or "v2021"
-    tags += [TagSpan(start=i.start, end=i.end, tag=i.tag) for i in labels]
+    tags += [tag_span(i.start, i.end, i.tag) for i in labels]
     starts = sorted([h.start for h in heads] + [i.start for i in labels])
     for zone in _group(labels, work, heads):
         limit = next((s for s in starts if s >= zone[-1].end), len(text))
         frags = read_fragments(work, zone, limit)
-        tags += [TagSpan(start=i.start, end=i.end, tag=i.tag) for i in frags]
+        tags += [tag_span(i.start, i.end, i.tag) for i in frags]
         tags += read_values(work, sorted(zone + frags, key=lambda i: i.start), limit, template, markdown)
     return sorted(tags, key=lambda t: (t.start, t.end))
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nianbao.document import Document, Section
 from nianbao.labels.catalogue import SECTION_NUMERALS, SECTIONS
@@ -43,6 +44,7 @@ _NUMBERING = re.compile(rf"^(?:第[{CN}]{{1,2}}部分\s*[、.:]?|[{CN}]{{1,2}}\s
 _SUB_NUMBERING = re.compile(rf"^\(\s*(?:[{CN}]{{1,3}}|\d{{1,2}})\s*\)")
 _LINE_LEAD = re.compile(r"^[\s#*>]*")
 _KEYWORDS = ("情况", "事项", "问题", "改进", "公开")
+_KEYWORD_RE = re.compile("|".join(_KEYWORDS))
 MAX_HEADING_LINE = 80
 
 
@@ -133,6 +135,15 @@ def classify_heading(text: str) -> tuple[str, float, int] | None:
     >>> classify_heading("(二)主动公开政府信息情况") is None
     True
     """
+    return _classified(text) if len(text) <= 200 else _classify(text)  # headings repeat across reports
+
+
+@lru_cache(maxsize=1 << 14)
+def _classified(text: str) -> tuple[str, float, int] | None:
+    return _classify(text)
+
+
+def _classify(text: str) -> tuple[str, float, int] | None:
     t = _LINE_LEAD.sub("", text).strip()
     if not t or _SUB_NUMBERING.match(t):
         return None
@@ -161,12 +172,18 @@ def _accept(score: float, fit: int, bare: bool) -> bool:
 
 def line_headings(text: str) -> list[Heading]:
     """Heading candidates from whole lines (the common case)."""
+    return list(_line_headings(text))
+
+
+@lru_cache(maxsize=8)
+def _line_headings(text: str) -> tuple[Heading, ...]:
+    """``line_headings`` memoised for the few texts read last (the sections stage and the reader read the same)."""
     out: list[Heading] = []
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
         stripped = line.strip()
-        if not stripped or len(stripped) > MAX_HEADING_LINE or not any(k in stripped for k in _KEYWORDS):
+        if not stripped or len(stripped) > MAX_HEADING_LINE or _KEYWORD_RE.search(stripped) is None:
             continue
         c = classify_heading(line)
         if c is None:
@@ -180,7 +197,7 @@ def line_headings(text: str) -> list[Heading]:
         tail = _TRAILING_REMARK.search(body)
         end = lead + (tail.start() if tail else len(body.rstrip(" \t*#")))
         out.append(Heading(sid, start + lead, start + end, score + (1.0 if fit == 1 else 0.5)))
-    return out
+    return tuple(out)
 
 
 _STREAM_NUMBERING = re.compile(rf"(?:[{CN}]{{1,2}}\s*[、.]|第[{CN}]部分\s*|(?:^|(?<=[^{_CJK}]))、)\s*$")
@@ -188,6 +205,12 @@ _STREAM_NUMBERING = re.compile(rf"(?:[{CN}]{{1,2}}\s*[、.]|第[{CN}]部分\s*|(
 
 def stream_headings(text: str, skip: set[str] | frozenset[str] = frozenset()) -> list[Heading]:
     """Heading candidates inside glued text: a numeral and ``、`` right before a standard title."""
+    return list(_stream_headings(text, frozenset(skip)))
+
+
+@lru_cache(maxsize=8)
+def _stream_headings(text: str, skip: frozenset[str]) -> tuple[Heading, ...]:
+    """``stream_headings`` memoised for the few texts read last."""
     keep = [m.span() for m in re.finditer(r"[^\s“”\"'‘’「」『』《》*#]+", text)]
     pos: list[int] = []
     for a, b in keep:
@@ -205,7 +228,7 @@ def stream_headings(text: str, skip: set[str] | frozenset[str] = frozenset()) ->
                 if m:
                     out.append(Heading(sid, m.start(), b, 0.8 if m.group().strip() != "、" else 0.6))
                 i = squeezed.find(variant, i + 1)
-    return out
+    return tuple(out)
 
 
 def chain_headings(cands: list[Heading]) -> list[Heading]:

@@ -14,13 +14,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
 from nianbao.rules import html_tables
 from nianbao.rules.budget import BUDGET_FLAG, Budget, left
+from nianbao.rules.construct import built
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
     DOC_ROW_STEPS_PER_CHAR,
@@ -31,6 +33,7 @@ from nianbao.rules.digits import (
     Identity,
     Item,
     Slot,
+    item,
     row_candidates,
     single_swaps,
     solve_rows,
@@ -112,19 +115,46 @@ def _items(probs: Any, evs: list[Event]) -> list[Item]:
     items = []
     for e in evs:
         if e.tag == "BLANK":
-            items.append(Item("blank", "", e.start, e.end))
+            items.append(item("blank", "", e.start, e.end))
         elif e.run:
-            items.append(Item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
+            items.append(item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
         else:
-            items.append(Item("cell", e.text, e.start, e.end))
+            items.append(item("cell", e.text, e.start, e.end))
     return items
+
+
+class _Columns(NamedTuple):
+    """The tagger's B-VAL and I-VAL columns of one document as floats, and their sums over one and over two
+    characters as numpy sums them (in float32, each window's B column plus its I column)."""
+
+    b: list[float]
+    i: list[float]
+    tag1: list[float]
+    tag2: list[float]
+
+
+_last_columns: tuple[Any, _Columns] | None = None  # the document read last (its rows ask for them again and again)
+
+
+def _columns(probs: Any) -> _Columns:
+    """``_Columns`` of a probability array, kept for the array read last."""
+    global _last_columns
+    last = _last_columns
+    if last is not None and last[0] is probs:
+        return last[1]
+    b, i = probs[:, label2id["B-VAL"]], probs[:, label2id["I-VAL"]]
+    cols = _Columns(b.tolist(), i.tolist(), (b + i).tolist(), ((b[:-1] + b[1:]) + (i[:-1] + i[1:])).tolist())
+    _last_columns = (probs, cols)
+    return cols
 
 
 def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
     """P(a cell starts here | part of a value) for each character, from the tagger (None without one)."""
     if probs is None or end - start < 2:
         return None
-    return tuple(_p_start(probs, k) for k in range(start, end))
+    cols = _columns(probs)
+    b, i = cols.b, cols.i
+    return tuple(b[k] / max(b[k] + i[k], 1e-9) for k in range(start, end))
 
 
 def _p_start(probs: Any, k: int) -> float:
@@ -368,23 +398,29 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
     posterior, ambiguous = _ambiguity(rows, choice, alts)
     probs = doc.char_probs
     table_obj = Table(id=table)
+    fields, evidence, cells = doc.fields, out.evidence, table_obj.cells
+    model = probs is not None
     for k, r in enumerate(rows):
         cand = r.cands[choice[k]]
         label_score = r.label.match.score if r.label is not None and r.label.match else 1.0
         if r.label is not None:
             lab = r.label.labels
-            table_obj.cells.append(_cell(table, k + 1, 0, r.label.label_text, lab[0].start, lab[-1].end, None))
+            cells.append(_cell(table, k + 1, 0, r.label.label_text, lab[0].start, lab[-1].end, None))
+        units, alternatives, rescued, stream = r.units, len(r.cands), r.rescued, r.stream
         for j, (fid, slot) in enumerate(zip(r.fids, cand.slots, strict=True)):
             if fid not in valid:
                 continue
-            fv = _field_value(slot, r.units[j], fid)
-            doc.fields[fid] = fv
-            ev = Evidence(kind=_kind(slot, fv), label_score=label_score, alternatives=len(r.cands),
-                          posterior=posterior.get(fid, 1.0), rescued=r.rescued, model=probs is not None,
-                          stream=r.stream)
-            ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
-            out.evidence[fid] = ev
-            table_obj.cells.append(_cell(table, k + 1, j + 1, slot.text or "", fv.norm_span[0], fv.norm_span[1], fid))
+            kind, start, end = slot.kind, slot.start, slot.end
+            value, raw, unit = _reading(kind, slot.text, slot.unit, units[j], fid)
+            fields[fid] = _fv(value, raw, unit, (start, end))
+            ev = Evidence(_kind_of(kind, value), label_score, alternatives, posterior.get(fid, 1.0), None, None,
+                          rescued, model, None, stream)
+            if model:
+                ev.tag_prob, ev.start_prob = _tag_probs(probs, slot)
+            evidence[fid] = ev
+            cells.append(built(Cell, {"table": table, "row": k + 1, "col": j + 1, "row_end": None, "col_end": None,
+                                      "text": slot.text or "", "column_header": False, "row_header": False,
+                                      "start": start, "end": end, "field": fid}))  # _cell, inlined
     doc.tables.append(table_obj)
     _flag_splits(doc, rows, choice, ambiguous, best_viol, posterior)
     _flag_budget(doc, rows, choice, solve_spent)
@@ -398,30 +434,21 @@ def _resolve(doc: Document, table: str, rows: list[_Row], identities: list[Ident
             doc.flags.append(Flag(code="table.blank_inferred", fields=fids, message=_NOTES["table.blank_inferred"]))
 
 
-def _field_value(slot: Slot, header_unit: str | None, fid: str) -> FieldValue:
-    span = (slot.start, slot.end)
-    if slot.kind in ("blank", "gap", "placed") or slot.text is None:
-        return _fv(None, None, None, span)
-    if slot.kind == "split" and slot.text not in GLUE_MARKS:  # digits already checked by the cut
-        value = to_number(slot.text)
-        return _fv(value, None, slot.unit or (header_unit if is_money(fid) else None), span)
+@lru_cache(maxsize=1 << 16)
+def _reading(kind: str, text: str | None, slot_unit: str | None, header_unit: str | None, fid: str
+             ) -> tuple[float | int | None, str | None, str | None]:
+    """A slot's value, printed mark and unit (memoised: cells repeat within and across reports)."""
+    if kind in ("blank", "gap", "placed") or text is None:
+        return None, None, None
+    if kind == "split" and text not in GLUE_MARKS:  # digits already checked by the cut
+        value = to_number(text)
+        return value, None, slot_unit or (header_unit if is_money(fid) else None)
     try:
-        parsed = parse_cell(slot.text)
+        parsed = parse_cell(text)
     except ValueError:
-        return _fv(None, slot.text, None, span)
-    unit = slot.unit or parsed.unit or (header_unit if is_money(fid) else None)
-    return _fv(parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None, span)
-
-
-def _built(cls: type, values: dict[str, Any]) -> Any:
-    """A pydantic model instance from a complete, already valid field dict (what ``model_construct``
-    does, without its per-field default handling: the rule layer builds ~400 of these per report)."""
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
+        return None, text, None
+    unit = slot_unit or parsed.unit or (header_unit if is_money(fid) else None)
+    return parsed.value, parsed.raw, unit if is_money(fid) or parsed.unit else None
 
 
 def _cell(table: str, row: int, col: int, text: str, start: int, end: int, fid: str | None) -> Cell:
@@ -430,7 +457,7 @@ def _cell(table: str, row: int, col: int, text: str, start: int, end: int, fid: 
     >>> _cell("t3", 1, 0, "规章", 0, 2, None).model_dump()["row_header"]
     True
     """
-    return _built(Cell, {"table": table, "row": row, "col": col, "row_end": None, "col_end": None, "text": text,
+    return built(Cell, {"table": table, "row": row, "col": col, "row_end": None, "col_end": None, "text": text,
                          "column_header": False, "row_header": col == 0, "start": start, "end": end, "field": fid})
 
 
@@ -440,13 +467,14 @@ def _fv(value: float | int | None, raw: str | None, unit: str | None, span: tupl
     >>> _fv(8.3, None, "万元", (3, 6)) == FieldValue(value=8.3, unit="万元", norm_span=(3, 6))
     True
     """
-    return _built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
+    return built(FieldValue, {"value": value, "raw": raw, "unit": unit, "confidence": 1.0, "norm_span": span})
 
 
-def _kind(slot: Slot, fv: FieldValue) -> str:
-    if slot.kind == "cell" and fv.value is None:
+def _kind_of(slot_kind: str, value: float | int | None) -> str:
+    """The evidence kind of a slot read as ``value``: a cell read as no number is a mark."""
+    if slot_kind == "cell" and value is None:
         return "mark"
-    return "blank" if slot.kind == "placed" else slot.kind
+    return "blank" if slot_kind == "placed" else slot_kind
 
 
 def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
@@ -455,6 +483,10 @@ def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
     if slot.kind == "blank":
         p = float(probs[slot.start, label2id["B-BLANK"]])
         return p, p
+    width = slot.end - slot.start
+    if width <= 2 and slot.end <= len(probs):  # most cells: the sums numpy would take, read from lists
+        cols = _columns(probs)
+        return (cols.tag1 if width == 1 else cols.tag2)[slot.start] / width, cols.b[slot.start]
     b, i = label2id["B-VAL"], label2id["I-VAL"]
     window = probs[slot.start:slot.end]
     tag = float(window[:, b].sum() + window[:, i].sum()) / (slot.end - slot.start)

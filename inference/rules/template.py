@@ -24,9 +24,10 @@ heading (``一、总体情况`` ... ``六、其他需要报告的事项``, see `
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nianbao.document import Document
-from nianbao.rules.lexicon import find_label_matches, squeeze
+from nianbao.rules.lexicon import find_label_matches, squeezed
 from nianbao.rules.sections import find_headings
 
 V2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
@@ -37,9 +38,10 @@ TTL_RE = re.compile(r"第\s*二\s*十\s*条\s*第\s*\(?\s*[一二三四五六七
 TABLE_TAGS = frozenset({"TTL", "ROW", "COL", "VAL", "BLANK"})
 
 
+@lru_cache(maxsize=16)
 def template_from_text(text: str) -> str | None:
     """The template named by table-2 headers in ``text`` (v2021 / v2019), None when none is printed."""
-    sq, _ = squeeze(text, drop_digits=False)
+    sq = squeezed(text, drop_digits=False)
     n21 = sum(sq.count(m) for m in V2021_MARKERS)
     n19 = sum(sq.count(m) for m in V2019_MARKERS)
     if n21 == 0 and n19 == 0:
@@ -77,7 +79,7 @@ def detect_template(doc: Document) -> str:
     found = found or template_from_text(text)
     if found:
         return found
-    sq, _ = squeeze(text, drop_digits=False)
+    sq = squeezed(text, drop_digits=False)
     if any(m in sq for m in V2021_T3_MARKERS):
         return "v2021"
     if "其他处理" in sq:

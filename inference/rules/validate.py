@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from nianbao.document import Document, Flag
@@ -52,10 +53,16 @@ def check(doc: Document, inv: Invariant) -> tuple[float, float] | None:
     return broken_sums({f: doc.fields[f].value for f in inv.fields}, inv)
 
 
+@lru_cache(maxsize=64)
+def applicable(fields: frozenset[str]) -> tuple[Invariant, ...]:
+    """``invariants_for`` a set of fields, memoised (validation and the confidences ask for the same set)."""
+    return tuple(invariants_for(fields))
+
+
 def broken_invariants(doc: Document) -> list[tuple[Invariant, float, float]]:
     """Every applicable identity the document's fields break, with both sides' sums."""
     out = []
-    for inv in invariants_for(frozenset(doc.fields)):
+    for inv in applicable(frozenset(doc.fields)):
         res = check(doc, inv)
         if res is not None:
             out.append((inv, *res))

@@ -21,17 +21,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nianbao.document import TagSpan
+from nianbao.rules.construct import tag_span
 from nianbao.rules.lexicon import Entry
 
 _NUM = r"[-+]?(?:\d{1,3}(?:,\d{3})+|[\d〇]+)(?:\.\d+)?"
 _GLUED_CELL = r"(?:[\d〇]+(?:\.\d+)?|[/\\无—–―─-])"
 VALUE_RE = re.compile(rf"{_NUM}(?:-[\d〇]+(?:\.\d+)?)*(?:万元|元)?|[/\\]|[-—–―─]{{1,2}}|无|一|、"
                       rf"|{_GLUED_CELL}{{2,}}")
+_SINGLE_RE = re.compile(rf"{_NUM}(?:-[\d〇]+(?:\.\d+)?)*(?:万元|元)?|[/\\]|[-—–―─]{{1,2}}|无|一|、")  # VALUE_RE less its glued run
+_GLUED_MARKS = frozenset("/\\无—–―─-")
 UNIT_RE = re.compile(r"万元|元")
 CHUNK_RE = re.compile(r"[^\s|]+")
 LAYOUT_RE = re.compile(r"[*#>_=~]+|:?-{3,}:?|-[1-9]\d{0,2}-|—[1-9]\d{0,2}—|第\d{1,3}页(?:共\d{1,3}页)?")
 YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 VALUE_PREFIX_RE = re.compile(r"[\d〇]+(?:\.\d+)?")
+_TAB_OR_BREAK = re.compile(r"[\t\n]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,66 @@ def is_value(chunk: str) -> bool:
     >>> [is_value(c) for c in ("0000000", "8.3万元", "-1", "1,234", "—", "/", "0无4006", "2.", "83条", "---")]
     [True, True, True, True, True, True, True, False, False, False]
     """
-    return VALUE_RE.fullmatch(chunk) is not None and LAYOUT_RE.fullmatch(chunk) is None
+    return (_SINGLE_RE.fullmatch(chunk) is not None or is_glued_run(chunk)) and LAYOUT_RE.fullmatch(chunk) is None
+
+
+# states of the glued run's automaton: (where, cells read before the current one, capped at 2); where is
+# B between cells, I in a cell's digits, P right after its decimal point, F in its decimal digits
+_START = frozenset({("B", 0)})
+_STEPS: dict[tuple[frozenset[tuple[str, int]], str], frozenset[tuple[str, int]]] = {}
+
+
+def _char_class(ch: str) -> str:
+    if ch.isdecimal():
+        return "d"  # what the regex's \d matches
+    if ch == "〇":
+        return "z"
+    if ch == ".":
+        return "."
+    return "m" if ch in _GLUED_MARKS else "x"
+
+
+def _step(states: frozenset[tuple[str, int]], cls: str) -> frozenset[tuple[str, int]]:
+    out: set[tuple[str, int]] = set()
+    for where, c in states:
+        if where == "B":
+            if cls in "dz":
+                out.add(("I", c))
+            elif cls == "m":
+                out.add(("B", min(c + 1, 2)))
+        elif where == "I":
+            if cls in "dz":
+                out.add(("I", c))
+            elif cls == ".":
+                out.add(("P", c))
+        elif cls == "d":  # P or F
+            out.add(("F", c))
+    for where, c in list(out):  # a cell may end after its digits or its decimal digits
+        if where in ("I", "F"):
+            out.add(("B", min(c + 1, 2)))
+    return frozenset(out)
+
+
+def is_glued_run(chunk: str) -> bool:
+    """Whether ``chunk`` is two or more glued cells (``VALUE_RE``'s last alternative), read in linear time
+    by an automaton where the regex backtracks exponentially over a long run that fails at its end.
+
+    >>> [is_glued_run(c) for c in ("0000", "1.22.3", "12/3", "1", "1.2.3", "〇.5", "12345678901234567890年")]
+    [True, True, True, False, False, False, False]
+    """
+    states = _START
+    for ch in chunk:
+        cls = _char_class(ch)
+        if cls == "x":
+            return False
+        key = (states, cls)
+        nxt = _STEPS.get(key)
+        if nxt is None:
+            nxt = _STEPS[key] = _step(states, cls)
+        if not nxt:
+            return False
+        states = nxt
+    return ("B", 2) in states
 
 
 @dataclass
@@ -74,17 +137,17 @@ class Cell:
 
 def _separators(text: str, a: int, b: int, markdown: bool) -> tuple[str, list[tuple[int, bool]]]:
     """The gap's separator kind and its separators as (position, closes_a_cell)."""
-    gap = text[a:b]
-    if "|" in gap:
+    if text.find("|", a, b) >= 0:
         seps = []
-        for i in range(a, b):
-            if text[i] == "|":
-                line_start = text.rfind("\n", 0, i) + 1
-                opener = markdown and not text[line_start:i].strip()
-                seps.append((i, not opener))
+        i = text.find("|", a, b)
+        while i >= 0:
+            line_start = text.rfind("\n", 0, i) + 1
+            opener = markdown and not text[line_start:i].strip()
+            seps.append((i, not opener))
+            i = text.find("|", i + 1, b)
         return "pipe", seps
-    if "\t" in gap:
-        return "tab", [(i, text[i] == "\t") for i in range(a, b) if text[i] in "\t\n"]
+    if text.find("\t", a, b) >= 0:
+        return "tab", [(m.start(), m.group() == "\t") for m in _TAB_OR_BREAK.finditer(text, a, b)]
     return "plain", []
 
 
@@ -161,7 +224,7 @@ def read_values(text: str, zone: list[Item], limit: int, template: str, markdown
             continue
         mode, cells = row_cells(text, it.end, b, markdown)
         vals = _value_spans(text, cells, tail=nxt is None)
-        out += [TagSpan(start=s, end=e, tag="VAL") for s, e in vals]
+        out += [tag_span(s, e, "VAL") for s, e in vals]
         expected = _expected_cells(it, nxt, template)
         if mode == "plain" or expected <= 0 or (it.tag != "ROW" and not vals):
             continue
@@ -171,7 +234,7 @@ def read_values(text: str, zone: list[Item], limit: int, template: str, markdown
         span_cell = (mode == "tab" or markdown) and it.entry is not None and it.entry.table == "t3"
         for cell in trim_cells(cells, expected, trailing_first=not (span_cell and starts_row(text, it.start))):
             if cell.empty and cell.closer is not None:
-                out.append(TagSpan(start=cell.closer, end=cell.closer + 1, tag="BLANK"))
+                out.append(tag_span(cell.closer, cell.closer + 1, "BLANK"))
     return sorted(out, key=lambda t: t.start)
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 Number = int | float
@@ -50,6 +51,15 @@ def fold_digits(text: str) -> str:
 
 def parse_cell(text: str) -> Parsed:
     """Value, mark and unit of one cell's text; raises ValueError for text that is not a cell."""
+    parsed = _parse(text)
+    if parsed is None:
+        raise ValueError(f"not a number: {text!r}")
+    return parsed
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse(text: str) -> Parsed | None:
+    """``parse_cell`` memoised (cells repeat within and across reports); None for text that is not a cell."""
     t = "".join(text.split())
     if t in MARKS or (t and set(t) <= {"—", "-", "－", "–", "―", "─"}):
         return Parsed(None, t, None)
@@ -62,7 +72,7 @@ def parse_cell(text: str) -> Parsed:
     if t.startswith("+"):
         t = t[1:]
     if not _NUM.match(t):
-        raise ValueError(f"not a number: {text!r}")
+        return None
     return Parsed(to_number(t), None, unit)
 
 
