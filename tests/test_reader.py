@@ -208,6 +208,13 @@ def test_any_text_gives_well_formed_tags() -> None:
     check()
 
 
+def test_a_label_running_into_a_heading_is_dropped() -> None:
+    """Found by the property test above: a column header read across a heading overlapped its SEC tag."""
+    text = "结果维持(二、主动公开政府信息情况"
+    tags = read_tags(text)
+    assert [(t.tag, text[t.start:t.end]) for t in tags] == [("SEC", "二、主动公开政府信息情况")]
+
+
 def test_table_title_cited_in_prose_is_not_a_table() -> None:
     text = "一、总体情况\n依据条例第二十条第(一)项 规定,本机关公开规章 3 件。\n二、主动公开政府信息情况\n正文。"
     assert [k for k, _ in tagged(text)] == ["SEC", "SEC"]

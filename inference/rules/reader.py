@@ -258,7 +258,8 @@ def read_tags(text: str) -> list[TagSpan]:
     heads = find_headings(text)
     tags = [tag_span(h.start, h.end, "SEC") for h in heads]
     work = MD_RULE_RE.sub(lambda m: " " * len(m.group()), text)
-    labels = find_labels(work, heads)
+    # a label running into a heading (``结果维持(二、主动公开…``) is no label: tags never overlap
+    labels = [i for i in find_labels(work, heads) if not any(h.start < i.end and i.start < h.end for h in heads)]
     if not labels:
         return tags
     markdown = is_markdown(work)
