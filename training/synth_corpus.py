@@ -11,7 +11,6 @@ True
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import random
@@ -19,7 +18,6 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from nianbao.labels.gold import STYLES, GoldDoc
 from nianbao.labels.studio import gold_to_task
 from nianbao.labels.tags import LABELS, label2id, spans_to_bio
 from nianbao.normalise import normalise_text
+from nianbao.rules import gc_paused
 from nianbao.training.synth_content import Content, make_content
 from nianbao.training.synth_crawl import Crawl
 from nianbao.training.synth_pdf import PdfLayout, PdfRaw
@@ -66,19 +65,6 @@ def doc_name(seed: int, index: int, style: str | None = None) -> str:
     ('synth-13-000004', 'synth-13-000004-crawl')
     """
     return f"synth-{seed}-{index:06d}" + (f"-{style}" if style else "")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one report is built: rendering allocates many small
-    acyclic objects, and collections triggered by them cost more than the rest of the work."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def generate_one(seed: int, index: int, style: str | None = None) -> GoldDoc:
