@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from nianbao.document import Cell, Document, FieldValue, Flag, Table
+from nianbao.document import Cell, Document, FieldValue, Flag, Table, built
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
 from nianbao.rules import html_tables
 from nianbao.rules.budget import BUDGET_FLAG, Budget, left
-from nianbao.rules.construct import built
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
     DOC_ROW_STEPS_PER_CHAR,

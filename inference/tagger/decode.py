@@ -24,7 +24,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from nianbao.document import TagSpan
+from nianbao.document import TagSpan, built
 from nianbao.labels.catalogue import SECTION_NUMERALS
 from nianbao.labels.tags import ENTITY_TYPES, LABELS
 
@@ -62,7 +62,7 @@ def argmax_spans(probs: np.ndarray) -> list[TagSpan]:
     nxt = np.searchsorted(breaks, starts, side="right")
     ends = np.append(breaks, len(best))[nxt]
     scores = _span_means(best_p, starts, ends)
-    return [TagSpan.model_construct(start=s, end=e, tag=_TYPES[k], score=sc)
+    return [built(TagSpan, {"start": s, "end": e, "tag": _TYPES[k], "score": sc})
             for s, e, k, sc in zip(starts.tolist(), ends.tolist(), kind[starts].tolist(), scores, strict=True)]
 
 
