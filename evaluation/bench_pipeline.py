@@ -40,6 +40,7 @@ with corpus size) and the run's reports/s.
 from __future__ import annotations
 
 import cProfile
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -64,6 +65,7 @@ from rich.table import Table
 from nianbao import __version__
 from nianbao.batch.engine import LocalEngine, chunked
 from nianbao.batch.ray_engine import RayEngine
+from nianbao.batch.workers import build_pipeline
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.runtime import (
@@ -374,13 +376,14 @@ def ort_intra_op_threads(tagger: Any) -> int | None:
 
 def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
                    profile_rules: bool = True) -> dict[str, Any]:
-    """Seconds per stage on the first ``n`` reports, in-process on one core; cProfile hot spots of the rules."""
+    """Seconds per stage on the first ``n`` reports, in-process on one core with the pipeline set up as a worker
+    sets it up (``build_pipeline``); cProfile hot spots of the rules."""
     # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
     items = list(islice(iter_inputs([corpus]), n))
-    pipe = Pipeline(config.model_copy(update={"threads": 1}))  # one core
     t = time.perf_counter()
+    pipe = build_pipeline(config, threads=1)  # one core, set up as a worker (model loaded, start-up frozen)
     tagger = pipe.tagger
     load = time.perf_counter() - t
     secs: dict[str, float] = {}
@@ -415,6 +418,7 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
             hot = hot_spots(prof, top)
     finally:
         torch.set_num_threads(old_threads)
+        gc.unfreeze()  # build_pipeline froze what this process held: it is a benchmark, not a worker
     total = sum(secs.values())
     per = 1000 / max(1, len(items))
     stages = {k: {"seconds": v, "share": v / total if total else 0.0, "ms_per_report": per * v}
