@@ -90,7 +90,7 @@ def _span_means(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> lis
     return out
 
 
-def _before(text: str, pos: int) -> int:
+def before_decoration(text: str, pos: int) -> int:
     """Index of the last character before ``pos`` that is not line decoration (-1 at the text's start)."""
     i = pos - 1
     while i >= 0 and text[i] in LINE_DECOR:
@@ -100,7 +100,7 @@ def _before(text: str, pos: int) -> int:
 
 def opens_line(text: str, pos: int) -> bool:
     """Whether only decoration stands between the line start and ``pos``."""
-    i = _before(text, pos)
+    i = before_decoration(text, pos)
     return i < 0 or text[i] in "\n\r"
 
 
@@ -112,7 +112,7 @@ def starts_block(text: str, pos: int) -> bool:
     """
     if opens_line(text, pos):
         return True
-    i = _before(text, pos)
+    i = before_decoration(text, pos)
     if text[i] in BLOCK_ENDS or (i < pos - 1 and text[i] == "|"):
         return True
     # text whose line breaks were lost: a numbered heading right after a table's last number

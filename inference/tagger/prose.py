@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nianbao.tagger.decode import BLOCK_ENDS, before_decoration
+
 MARGIN = 96  # characters a table candidate is widened by on each side (row labels, headers, titles)
 HEADING_REACH = 30  # characters after a heading's number that may still be its words
 
@@ -49,16 +51,13 @@ TABLE_CUE = re.compile(
 HEADING_CUE = re.compile(r"[一二三四五六七八九十]+[、.．]")
 # a short line (1 to 24 characters) that holds a section's words
 SECTION_LINE = re.compile(r"(?m)^(?=[^\n]{1,24}$)(?=[^\n]*(?:" + "|".join(SECTION_WORDS) + "))[^\n]*")
-BLOCK_ENDS = "。；;：:！!？?)）】」』\"”|"
-LINE_DECOR = " \t\u3000\xa0#*>-•·"
 
 
 def _heading_at(text: str, pos: int) -> bool:
-    """Whether a heading number at ``pos`` begins a block (the decoder keeps no other ``SEC``)."""
-    i = pos - 1
-    while i >= 0 and text[i] in LINE_DECOR:
-        i -= 1
-    return i < 0 or text[i] in "\n\r" or text[i] in BLOCK_ENDS or text[i].isdigit()
+    """Whether a heading number at ``pos`` may begin a block: at least where ``decode.starts_block`` says so
+    (a ``|`` or any digit before it also counts here), since the decoder keeps no other ``SEC``."""
+    i = before_decoration(text, pos)
+    return i < 0 or text[i] in "\n\r|" or text[i] in BLOCK_ENDS or text[i].isdigit()
 
 
 def candidate_mask(text: str, margin: int = MARGIN) -> np.ndarray:
