@@ -44,8 +44,9 @@ def check_path(path: Path, model_dir: Path | None = None, batch_size: int = 8) -
     differ: list[dict[str, Any]] = []
     keys: Counter[str] = Counter()
     for chunk in chunked(iter_inputs([path]), batch_size):
-        records = {skip: [d.to_record() for d in pipe.process_batch(chunk)] for skip, pipe in pipes.items()}
-        texts = [d.norm_text for d in (pipes[True].start(item) for item in chunk) if d.status != "error"]
+        parsed = {skip: pipe.process_batch(chunk) for skip, pipe in pipes.items()}
+        records = {skip: [d.to_record() for d in docs] for skip, docs in parsed.items()}
+        texts = [d.norm_text for d in parsed[True] if d.norm_text]  # what was normalised (read once, above)
         windows += sum(len(plan_windows(len(t), tagger.spec.window, tagger.spec.overlap)) for t in texts)
         tagged += len(tagger.plan(texts)[1])
         for with_skip, without in zip(records[True], records[False], strict=True):
