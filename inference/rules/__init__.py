@@ -35,7 +35,8 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
     if not is_report(doc):
         doc.status = "not_a_report"
         return doc, None
-    evidence = cross_read(doc, build(doc), enabled=cross_read_tables)
+    certify = cross_read_tables and doc.char_probs is not None  # the cross-read may take these tables over
+    evidence = cross_read(doc, build(doc, certify=certify), enabled=cross_read_tables)
     doc = validate(doc, evidence.evidence)
     doc = crosscheck(doc)
     doc = settle_by_claims(doc)

@@ -99,3 +99,56 @@ class Budget:
     def extend(self, n: int) -> None:
         """Allow ``n`` more steps (a fallback search after this one); an exhausted budget stays marked."""
         self.limit += n
+
+
+@dataclass(frozen=True)
+class Spent:
+    """What the budgets of one stretch of a document's work spent (``mark`` then ``spent_since``): steps per
+    search, the peaks that stretch raised, and whether a budget ran out in it."""
+
+    steps: int = 0
+    by_search: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+    exhausted: bool = False
+
+
+_Mark = tuple[Tally, int, dict[str, int], dict[str, int], int]
+
+
+def mark() -> _Mark | None:
+    """The current document's tally as it stands (None outside ``tally``)."""
+    t = _CURRENT.get()
+    return None if t is None else (t, t.steps, dict(t.by_search), dict(t.peak), len(t.exhausted))
+
+
+def spent_since(m: _Mark | None) -> Spent:
+    """What the budgets spent since ``mark`` returned ``m``.
+
+    >>> with tally():
+    ...     m = mark()
+    ...     _ = Budget("row", 10).spend(4)
+    ...     spent_since(m)
+    Spent(steps=4, by_search={'row': 4}, peak={'row': 4}, exhausted=False)
+    """
+    if m is None:
+        return Spent()
+    t, steps, by_search, peak, exhausted = m
+    return Spent(t.steps - steps,
+                 {k: v - by_search.get(k, 0) for k, v in t.by_search.items() if v != by_search.get(k, 0)},
+                 {k: v for k, v in t.peak.items() if v != peak.get(k, 0)}, len(t.exhausted) > exhausted)
+
+
+def replay(spent: Spent) -> None:
+    """Count ``spent`` in the current document's tally as if its searches ran again here (the same steps, and
+    a peak raised as they raised it); a stretch whose budgets ran out cannot be replayed."""
+    if spent.exhausted:
+        raise ValueError("a stretch of work whose budget ran out cannot be replayed")
+    t = _CURRENT.get()
+    if t is None:
+        return
+    t.steps += spent.steps
+    for k, v in spent.by_search.items():
+        t.by_search[k] = t.by_search.get(k, 0) + v
+    for k, v in spent.peak.items():
+        if v > t.peak.get(k, 0):
+            t.peak[k] = v

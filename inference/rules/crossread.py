@@ -51,7 +51,7 @@ def cross_read(doc: Document, built: TableBuild, enabled: bool = True) -> TableB
     if not enabled or doc.char_probs is None or doc.template == "none":
         return built
     twin = reader_document(doc)
-    twin_built = build(twin)
+    twin_built = build(twin, reuse=built.certified)  # tables no probability decided, with the same events: as read
     mine_by_table, theirs_by_table = _by_table(doc.fields), _by_table(twin.fields)
     for table in ("t2", "t3", "t4"):
         mine = mine_by_table.get(table, {})

@@ -4,6 +4,7 @@ rebuild, validation, cross-reading and confidence stages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -27,3 +28,4 @@ class TableBuild:
     """The outcome of ``build``: evidence per field ID."""
 
     evidence: dict[str, Evidence] = field(default_factory=dict)
+    certified: dict[str, Any] = field(default_factory=dict)  # table -> rules.reuse.Certificate (build(certify=True))

@@ -12,7 +12,6 @@ is the pipeline stage.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -21,7 +20,7 @@ from nianbao.document import Cell, Document, FieldValue, Flag, Table, built
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
 from nianbao.rules import html_tables
-from nianbao.rules.budget import BUDGET_FLAG, Budget, left
+from nianbao.rules.budget import BUDGET_FLAG, Budget, left, mark, spent_since
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
     DOC_ROW_STEPS_PER_CHAR,
@@ -41,6 +40,7 @@ from nianbao.rules.events import Event, collect_events, split_tables, untagged_v
 from nianbao.rules.evidence import Evidence, TableBuild
 from nianbao.rules.headers import T4_CANON, t2_columns, t3_columns, t4_columns
 from nianbao.rules.layout import column_anchors, preferred_columns
+from nianbao.rules.reuse import Certificate, event_keys, next_start, note_readings, watching
 from nianbao.rules.rows import PrintedRow, assemble_rows
 from nianbao.rules.separators import (
     align,
@@ -84,25 +84,41 @@ def rebuild_tables(doc: Document) -> Document:
     return doc
 
 
-def build(doc: Document) -> TableBuild:
-    """Rebuild every table of a document in place; returns the evidence for each field."""
+def build(doc: Document, certify: bool = False, reuse: dict[str, Certificate] | None = None) -> TableBuild:
+    """Rebuild every table of a document in place; returns the evidence for each field.
+
+    ``certify``: leave a ``Certificate`` (``TableBuild.certified``) for each table no probability decided;
+    ``reuse``: take such tables over where this document's tags give them the same events (``rules.reuse``)."""
     out = TableBuild()
     if doc.template == "none":
         return out
     events = collect_events(doc)
     by_table = split_tables(events)
     starts = sorted(t.start for t in doc.tags)
+    certify = certify and not html_tables.is_page(doc)  # a page's markup reads every table again
+    row_cap = DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text)
     read: dict[str, list[_Row]] = {}
     for table, fn in (("t2", _t2_rows), ("t3", _t3_rows), ("t4", _t4_rows)):
         evs = by_table[table]
         if not evs:
             continue
-        rows = fn(doc, evs, starts)
-        if not rows:
+        cert = reuse.get(table) if reuse else None
+        if cert is not None and cert.fits(evs, starts, len(doc.norm_text), row_cap):
+            cert.take(doc)
             continue
-        identities = _t3_identities(rows) if table == "t3" else []
-        _resolve(doc, table, rows, identities, out)
-        read[table] = rows
+        keys = event_keys(evs) if certify else ()  # before the rows take events apart
+        before, at = set(doc.fields), mark()
+        with watching(certify) as watch:
+            rows = fn(doc, evs, starts)
+            if rows:
+                identities = _t3_identities(rows) if table == "t3" else []
+                _resolve(doc, table, rows, identities, out)
+                read[table] = rows
+        if watch is not None and watch.forced:
+            spent = spent_since(at)
+            if not spent.exhausted:
+                out.certified[table] = Certificate(keys, tuple(watch.queries), spent,
+                                                   {f: v for f, v in doc.fields.items() if f not in before})
     html_tables.reconcile(doc, out, {t: [html_tables.ReadRow(r.fids, r.label.labels[-1].end - 1 if r.label else None,
                                                              r.units) for r in rs if not r.stream]
                                      for t, rs in read.items()})  # a page's table markup decides its cells
@@ -173,6 +189,7 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
     allowance = min(ROW_STEPS, doc_left)
     budget = Budget("digits.row", allowance)
     cands = row_candidates(items, n, sums=sums, rules=rules, budget=budget)
+    from_cells = not cands
     note = None
     if not cands:  # runs that no cut can read (e.g. a decimal where counts are due): the tags' own cells
         cell_items = []
@@ -198,25 +215,21 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
             c.slots = tuple(Slot(None, at, at, "gap") for _ in c.slots)
     elif evs and (not cands or reshaped(cands[0], evs)):
         lead = row.labels[-1].end if row is not None else None
-        tail = None
-        if starts is not None:
-            k = bisect_left(starts, evs[-1].end)
-            tail = starts[k] if k < len(starts) else len(doc.norm_text)
+        tail = None if starts is None else next_start(starts, evs[-1].end, len(doc.norm_text))
         seps = separator_readings(doc.norm_text, lead, tail, evs, n, sums)
         if seps:
             cands = dedupe(seps + cands)
             note = None if note != "table.extra_values" else note
         elif any(s.kind == "gap" for c in cands for s in c.slots):
             separator_hints(doc.norm_text, lead, evs, cands)
+    note_readings(len(cands), from_cells)
     return cands, note, budget.exhausted
 
 
 def _rescue(doc: Document, after: int, starts: list[int]) -> list[Event]:
     """Values the tagger left untagged right after ``after`` (up to the next tag), if that stretch holds
     nothing but values."""
-    k = bisect_left(starts, after)
-    end = starts[k] if k < len(starts) else len(doc.norm_text)
-    return untagged_values(doc.norm_text, after, end)
+    return untagged_values(doc.norm_text, after, next_start(starts, after, len(doc.norm_text)))
 
 
 def _t3_rows(doc: Document, evs: list[Event], starts: list[int]) -> list[_Row]:
