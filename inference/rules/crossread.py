@@ -13,6 +13,10 @@ well and the tables are rebuilt from both tag sets. Per table:
   only the model read (a row whose label the reader missed) has no second reading: it is not
   flagged for that, and its evidence records no agreement.
 
+Tables that no probability decided in the model's reading (every row had one reading) and that the reader's
+tags give the same events are not read a second time: the second reading would read them the same, so the
+model's values stand for it (``rules.reuse``; the records and the search tally are the same either way).
+
 Switch it off per run with ``PipelineConfig(cross_read=False)`` / ``nianbao parse --no-cross-read``
 (then the model's tags alone are read: the ablation that shows what the model earns by itself).
 """

@@ -106,15 +106,16 @@ def build(doc: Document, certify: bool = False, reuse: dict[str, Certificate] | 
         if cert is not None and cert.fits(evs, starts, len(doc.norm_text), row_cap):
             cert.take(doc)
             continue
-        keys = event_keys(evs) if certify else ()  # before the rows take events apart
-        before, at = set(doc.fields), mark()
+        # what a certificate rests on, taken before the rows take the events apart
+        basis = (event_keys(evs), set(doc.fields), mark()) if certify else None
         with watching(certify) as watch:
             rows = fn(doc, evs, starts)
             if rows:
                 identities = _t3_identities(rows) if table == "t3" else []
                 _resolve(doc, table, rows, identities, out)
                 read[table] = rows
-        if watch is not None and watch.forced:
+        if basis is not None and watch is not None and watch.forced:
+            keys, before, at = basis
             spent = spent_since(at)
             if not spent.exhausted:
                 out.certified[table] = Certificate(keys, tuple(watch.queries), spent,
