@@ -43,3 +43,15 @@ def hog(pipe: Pipeline, pattern: str, mb: int) -> None:
 def crash(pipe: Pipeline, pattern: str) -> None:
     """Documents matching ``pattern`` kill their worker."""
     _wrap(pipe, pattern, lambda: os._exit(3))
+
+
+def collector_off(pipe: Pipeline) -> None:
+    """Every document fails where the cyclic garbage collector is on while its task runs (it is paused per task:
+    the task's objects die by their reference counts, and collections would only walk them)."""
+    import gc
+
+    def check() -> None:
+        if gc.isenabled():
+            raise RuntimeError("the garbage collector ran during a task")
+
+    _wrap(pipe, "", check)

@@ -210,3 +210,23 @@ def test_ray_engine_times_out_a_slow_document(tmp_path: Path) -> None:
     finally:
         ray.shutdown()
     _check_only(recs, _reference(src), "#d4", "E_TIMEOUT")
+
+
+@pytest.mark.parametrize("limited", [False, True])
+def test_the_collector_is_paused_while_a_task_runs_and_back_on_after(tmp_path: Path, limited: bool) -> None:
+    """In a worker (limits on) and in process (one worker, no limits): every task runs with the collector off,
+    so no record fails, and the collector is on again between tasks."""
+    import gc
+
+    from limits_hooks import collector_off
+
+    src = _corpus(tmp_path / "c.jsonl", 5)
+    eng = LocalEngine(RULES, workers=1, batch_size=2, doc_timeout=60 if limited else 0, max_worker_mb=0,
+                      worker_setup=collector_off)
+    assert eng.in_process is not limited
+    records = []
+    for rec in eng.run(iter_inputs([src])):
+        assert gc.isenabled()  # between the in-process tasks, as in this process all along
+        records.append(rec)
+    assert records == _reference(src)
+    assert len(records) == 5 and all(r["status"] != "error" for r in records)

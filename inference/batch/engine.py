@@ -21,6 +21,7 @@ from typing import Any
 from nianbao.batch.workers import LimitedPool, Setup, error_record
 from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.rules import gc_paused
 
 DOC_TIMEOUT_S = 60.0  # default per-document time limit (--doc-timeout)
 MAX_WORKER_MB = 4096.0  # default per-worker memory limit (--max-worker-mb)
@@ -100,7 +101,8 @@ class LocalEngine:
         pipe.finish = announced_finish  # type: ignore[method-assign]
         for chunk in chunks:
             self._current = (chunk[0].source, time.monotonic())
-            docs = pipe.process_batch(chunk)
+            with gc_paused():  # as a worker does (batch.workers.worker_main)
+                docs = pipe.process_batch(chunk)
             self._current = None
             for doc in docs:
                 yield doc.to_record()

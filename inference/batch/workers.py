@@ -40,6 +40,7 @@ import psutil
 from nianbao.document import Document
 from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
+from nianbao.rules import gc_paused
 
 POLL_S = 0.1  # how often deadlines and memory are checked
 STARTUP_TIMEOUT_S = 600.0  # a worker that has not loaded its pipeline by then is a broken setup, not a bad document
@@ -127,7 +128,8 @@ def worker_main(conn: Connection, config: PipelineConfig, setup: Setup | None, p
             return
         tid, items = msg
         try:
-            reply = (tid, "ok", [d.to_record() for d in pipe.process_batch(items)])
+            with gc_paused():  # a task's objects die with it by their counts: collections would only walk them
+                reply = (tid, "ok", [d.to_record() for d in pipe.process_batch(items)])
         except Exception as exc:  # noqa: BLE001 - fail_fast, or a bug outside the pipeline's own guard
             reply = (tid, "error", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
