@@ -18,10 +18,9 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from nianbao.batch.workers import LimitedPool, Setup, error_record
+from nianbao.batch.workers import LimitedPool, Setup, error_record, task_records
 from nianbao.inputs import InputItem
 from nianbao.pipeline import Pipeline, PipelineConfig
-from nianbao.rules import gc_paused
 
 DOC_TIMEOUT_S = 60.0  # default per-document time limit (--doc-timeout)
 MAX_WORKER_MB = 4096.0  # default per-worker memory limit (--max-worker-mb)
@@ -101,8 +100,6 @@ class LocalEngine:
         pipe.finish = announced_finish  # type: ignore[method-assign]
         for chunk in chunks:
             self._current = (chunk[0].source, time.monotonic())
-            with gc_paused():  # as a worker does (batch.workers.worker_main)
-                docs = pipe.process_batch(chunk)
+            records = task_records(pipe, chunk)  # as a worker does
             self._current = None
-            for doc in docs:
-                yield doc.to_record()
+            yield from records

@@ -101,6 +101,14 @@ def build_pipeline(config: PipelineConfig, threads: int = 1) -> Pipeline:
     return pipe
 
 
+def task_records(pipe: Pipeline, items: list[InputItem]) -> list[dict[str, Any]]:
+    """The records of one task (a chunk of inputs), parsed and serialised with the cyclic garbage collector
+    paused: the task's objects die by their reference counts when it ends, and collections while it runs
+    would only walk them (serialising included: paused around the parse alone, it saves next to nothing)."""
+    with gc_paused():
+        return [d.to_record() for d in pipe.process_batch(items)]
+
+
 def worker_main(conn: Connection, config: PipelineConfig, setup: Setup | None, parent_pid: int) -> None:
     """A worker's life: build the pipeline, say ready, then parse tasks until told to stop (``None``) or EOF."""
     die_with_parent(parent_pid)
@@ -128,8 +136,7 @@ def worker_main(conn: Connection, config: PipelineConfig, setup: Setup | None, p
             return
         tid, items = msg
         try:
-            with gc_paused():  # a task's objects die with it by their counts: collections would only walk them
-                reply = (tid, "ok", [d.to_record() for d in pipe.process_batch(items)])
+            reply = (tid, "ok", task_records(pipe, items))
         except Exception as exc:  # noqa: BLE001 - fail_fast, or a bug outside the pipeline's own guard
             reply = (tid, "error", f"{type(exc).__name__}: {exc}")
         conn.send(reply)

@@ -46,7 +46,7 @@ def run_rules(doc: Document, cross_read_tables: bool = True) -> tuple[Document, 
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for one report's work (the rules reading it; the synthetic
-    generator building it): it allocates many small, short-lived, acyclic objects, and the collections
+    generator building it) or one task's (``batch.workers.task_records``): it allocates many small, short-lived, acyclic objects, and the collections
     those trigger (each one walking every object the process holds, the batch's other reports included)
     cost a fifth of the rule stage."""
     was = gc.isenabled()
