@@ -4,7 +4,10 @@ rebuild, validation, cross-reading and confidence stages."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nianbao.rules.reuse import Certificate
 
 
 @dataclass
@@ -28,4 +31,4 @@ class TableBuild:
     """The outcome of ``build``: evidence per field ID."""
 
     evidence: dict[str, Evidence] = field(default_factory=dict)
-    certified: dict[str, Any] = field(default_factory=dict)  # table -> rules.reuse.Certificate (build(certify=True))
+    certified: dict[str, Certificate] = field(default_factory=dict)  # table -> rules.reuse.Certificate (build(certify=True))

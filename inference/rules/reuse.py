@@ -69,12 +69,17 @@ def next_start(starts: list[int], at: int, end: int) -> int:
     >>> next_start([2, 9], 3, 20), next_start([2, 9], 10, 20)
     (9, 20)
     """
-    k = bisect_left(starts, at)
-    found = starts[k] if k < len(starts) else end
+    found = _first_start(starts, at, end)
     w = _WATCH.get()
     if w is not None:
         w.queries.append((at, found))
     return found
+
+
+def _first_start(starts: list[int], at: int, end: int) -> int:
+    """The first of the sorted ``starts`` at or after ``at``; ``end`` when none is."""
+    k = bisect_left(starts, at)
+    return starts[k] if k < len(starts) else end
 
 
 def event_keys(evs: list[Any]) -> tuple[EventKey, ...]:
@@ -97,10 +102,8 @@ class Certificate:
         same answers to the same questions, and room in the document's row-search budget for the same work."""
         if event_keys(evs) != self.events:
             return False
-        for at, found in self.queries:
-            k = bisect_left(starts, at)
-            if (starts[k] if k < len(starts) else end) != found:
-                return False
+        if any(_first_start(starts, at, end) != found for at, found in self.queries):
+            return False
         return left("digits.row", row_cap) >= self.spent.by_search.get("digits.row", 0)
 
     def take(self, doc: Document) -> None:

@@ -96,7 +96,7 @@ def build(doc: Document, certify: bool = False, reuse: dict[str, Certificate] | 
     by_table = split_tables(events)
     starts = sorted(t.start for t in doc.tags)
     certify = certify and not html_tables.is_page(doc)  # a page's markup reads every table again
-    row_cap = DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text)
+    row_cap = _row_cap(doc)
     read: dict[str, list[_Row]] = {}
     for table, fn in (("t2", _t2_rows), ("t3", _t3_rows), ("t4", _t4_rows)):
         evs = by_table[table]
@@ -186,7 +186,7 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
     the search for them ran out of its budget (one ``ROW_STEPS`` allowance per reading tried, within what the
     document's row searches may still spend)."""
     items = _items(doc.char_probs, evs)
-    doc_left = left("digits.row", DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text))
+    doc_left = left("digits.row", _row_cap(doc))
     allowance = min(ROW_STEPS, doc_left)
     budget = Budget("digits.row", allowance)
     cands = row_candidates(items, n, sums=sums, rules=rules, budget=budget)
@@ -225,6 +225,11 @@ def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
             separator_hints(doc.norm_text, lead, evs, cands)
     note_readings(len(cands), from_cells)
     return cands, note, budget.exhausted
+
+
+def _row_cap(doc: Document) -> int:
+    """What all the row searches of one document may spend together (``digits.DOC_ROW_STEPS``)."""
+    return DOC_ROW_STEPS + DOC_ROW_STEPS_PER_CHAR * len(doc.norm_text)
 
 
 def _rescue(doc: Document, after: int, starts: list[int]) -> list[Event]:
