@@ -35,7 +35,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from nianbao.document import Document, Flag, Resolution
 from nianbao.rules.budget import Budget

@@ -90,8 +90,8 @@ def document_features(doc: Document, evidence: dict[str, Evidence]) -> dict[str,
         if any(f not in doc.fields for f in inv.fields):
             continue
         target = broken if check(doc, inv) is not None else held
-        for f in inv.fields:
-            target[f] = target.get(f, 0) + 1
+        for fid_ in inv.fields:
+            target[fid_] = target.get(fid_, 0) + 1
     return {fid: features(fid, ev, flags_by_field, held, broken) for fid, ev in evidence.items() if fid in doc.fields}
 
 

@@ -45,8 +45,8 @@ def join_headers(events: list[Event], table: str) -> list[tuple[Match, str]]:
         if best is None:
             i += 1
             continue
-        j, m = best
-        out.append((m, "".join(c.text for c in cols[i:j + 1])))
+        j, hit = best
+        out.append((hit, "".join(c.text for c in cols[i:j + 1])))
         i = j + 1
     return out
 

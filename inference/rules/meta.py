@@ -30,7 +30,6 @@ Meta(org='某乡人民政府', year=2021, title='某乡2021年政府信息公开
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -105,9 +104,9 @@ def parse_date(text: str) -> str | None:
         iso = _iso(int(m.group(1)), int(m.group(3)), int(m.group(4)))
         if iso:
             return iso
-    m = _DATE_CN.search(text)
-    if m:
-        return _iso(cn_year(m.group(1)), cn_small(m.group(2)), cn_small(m.group(3)))
+    mc = _DATE_CN.search(text)
+    if mc:
+        return _iso(cn_year(mc.group(1)), cn_small(mc.group(2)), cn_small(mc.group(3)))
     return None
 
 
@@ -322,14 +321,14 @@ def body_year(text: str) -> int | None:
     >>> body_year("2020，在上级部门的指导下...2021年，本机关将重点做好")
     2020
     """
-    counts: Counter[int] = Counter()
+    counts: dict[int, float] = {}
     first: dict[int, int] = {}
     for pattern in (_YEAR_BODY, _YEAR_BARE):
         for m in pattern.finditer(text):
             y = int(m.group(1))
             if 2000 <= y <= 2040:
                 plan = "将" in text[m.end():m.end() + 12]  # 2021年,本机关将...: next year's plans
-                counts[y] += 0.5 if plan else 1.0
+                counts[y] = counts.get(y, 0) + (0.5 if plan else 1.0)
                 first[y] = min(first.get(y, m.start()), m.start())
     if not counts:
         return None
@@ -405,8 +404,8 @@ def extract_meta(doc: Document) -> Document:
 
     page_date = next((d for k in DATE_KEYS if (d := parse_date(header.get(k, "")))), None)
     page_date = page_date or _page_date_line(text, limit)
-    publisher = header.get("发布机构", "")
-    publisher = publisher if publisher and not _HEADER_KEY.match(publisher) and is_org_line(publisher) else None
+    pub = header.get("发布机构", "")
+    publisher = pub if pub and not _HEADER_KEY.match(pub) and is_org_line(pub) else None
 
     year = year_of(norm_title) if norm_title else None
     if year is None:

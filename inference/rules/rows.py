@@ -139,7 +139,7 @@ def _place_on_label_lines(seq: list[tuple[str, object]], events: list[Event], la
     for kind, obj in seq:
         if kind == "val":
             v = obj
-            same = [e for e in by_line.get(v.line, ()) if e.start < v.start]  # type: ignore[union-attr]
+            same = [e for e in by_line.get(v.line, ()) if e.start < v.start]  # type: ignore[attr-defined, union-attr]
             if same:
                 label_row[id(same[-1])].items.append(v)  # type: ignore[arg-type]
                 continue
@@ -234,10 +234,10 @@ def _resolve_targets(rows: list[PrintedRow], table: str) -> list[PrintedRow]:
                     taken.add(nxt.key)
     out: list[PrintedRow] = []
     for i, row in enumerate(rows):
-        m = choice.get(i)
-        if m is None or m.target.kind == "group" or (m.key == "other" and has_subrows):
+        mm = choice.get(i)
+        if mm is None or mm.target.kind == "group" or (mm.key == "other" and has_subrows):
             continue
-        row.match = m
+        row.match = mm
         out.append(row)
     return out
 

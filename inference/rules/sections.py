@@ -189,7 +189,7 @@ def _line_headings(text: str) -> tuple[Heading, ...]:
         if c is None:
             continue
         sid, score, fit = c
-        lead = len(_LINE_LEAD.match(line).group())
+        lead = len(_LINE_LEAD.match(line).group())  # type: ignore[union-attr]  # it matches the empty string
         body = line[lead:]
         bare = _NUMBERING.match(body) is None
         if not _accept(score, fit, bare):

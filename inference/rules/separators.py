@@ -14,6 +14,7 @@ Readings these rules support get ``placed`` blanks (evidence-backed) instead of 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from nianbao.rules.digits import Candidate, Item, Slot
 from nianbao.rules.events import Event
@@ -53,8 +54,9 @@ def separator_readings(text: str, lead: int | None, tail: int | None, evs: list[
     if len(vals) < 2:
         return []  # one value says nothing about the row's separators
     bounds = [(a.end, b.start) for a, b in zip(vals, vals[1:], strict=False)]
-    inner = [_cells_between(text, a, b, evs) for a, b in bounds]
-    if any(c is None or c < 1 for c in inner):
+    between = [_cells_between(text, a, b, evs) for a, b in bounds]
+    inner = [c for c in between if c is not None and c >= 1]
+    if len(inner) < len(between):
         return []  # not a separated row (PDF layout, crawl, glued lines), or text the tags missed
     lead_cells = _cells_between(text, lead, vals[0].start, evs) if lead is not None else 1
     tail_cells = _cells_between(text, vals[-1].end, tail, evs) if tail is not None else 1
@@ -82,7 +84,7 @@ def separator_readings(text: str, lead: int | None, tail: int | None, evs: list[
     return out
 
 
-def _cells_between(text: str, a: int, b: int, evs: list[Event] = ()) -> int | None:
+def _cells_between(text: str, a: int, b: int, evs: Sequence[Event] = ()) -> int | None:
     """Separators between two values (one per cell boundary); None when a stretch between two
     separators holds more than whitespace or a tagged blank (a value the tags missed).
 

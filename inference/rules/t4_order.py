@@ -59,8 +59,8 @@ class T4Reading:
     """Table 4's cells (``group.col`` -> value event) read out of printed order."""
 
     cells: dict[str, Event]
-    values: dict[str, float | int]
-    disputed: dict[str, list[float | int]] = field(default_factory=dict)  # field -> equally close readings' values
+    values: dict[str, float | int | None]
+    disputed: dict[str, list[float | int | None]] = field(default_factory=dict)  # field -> equally close readings' values
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def t4_reading(text: str, values: list[Event], cols: list[str], start: int) -> T
     best.sort(key=lambda b: b[0])
     top = [p for d, p in best if d == best[0][0]]
     chosen = top[0]
-    disputed: dict[str, list[float | int]] = {}
+    disputed: dict[str, list[float | int | None]] = {}
     for other in top[1:]:
         for f, k in chosen.items():
             if nums[other[f]] != nums[k]:

@@ -594,7 +594,7 @@ def cut_margin(probs: Any, slots: tuple[Slot, ...]) -> float:
     if probs is None:
         return 1.0
     margin = 1.0
-    prev_end = None
+    prev_end: int | None = None
     for sl in slots:
         if sl.kind != "split":
             prev_end = None
