@@ -3,8 +3,9 @@
 Why it is kept: a name rebound to a value of another type (a loop's ``m`` reused for an optional
 match, a ``Counter[int]`` counting halves, a ``list`` parameter defaulting to a tuple) is harmless to
 CPython, but it is what stops the rule layer from being compiled with mypyc, whose compiled code checks
-the annotations at run time: the way to a faster rule stage that #19 still needs. The mypy version is
-pinned in ``[dev]``, since another version may check differently.
+the annotations at run time: the way to a faster rule stage that #19 still needs. mypy is pinned in
+``[dev]`` at the version whose mypyc compiled the rule layer (2.4.1's stops with an internal error in
+``rows``); another version may also check differently.
 """
 
 from __future__ import annotations
