@@ -9,7 +9,7 @@ OUT       ?= out/examples.jsonl
 .PHONY: run test lint lint-imports wheel-check install bench report ls-venv clean
 VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py $(wildcard inference/rules/*.py)  # the rule modules: compiled by setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
@@ -48,7 +48,7 @@ wheel-check: $(STAMP)
 	$(PY) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install -q --upgrade pip
 	$(WHEEL_VENV)/bin/pip install -q torch==2.13.0
-	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/nianbao-$(VERSION)-py3-none-any.whl
+	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/nianbao-$(VERSION)-*.whl
 	$(BIN)/python tests/wheel_check.py $(WHEEL_VENV) $(VENV) ../shared/corpus/seeds
 
 lint: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from nianbao.version import __version__
@@ -16,4 +17,8 @@ def __getattr__(name: str) -> Any:
         from nianbao import api
 
         return getattr(api, name)
+    # a compiled rule module (mypyc) imports ``nianbao.rules.x`` by attribute while ``nianbao.rules`` still loads
+    module = sys.modules.get(f"{__name__}.{name}")
+    if module is not None:
+        return module
     raise AttributeError(f"module 'nianbao' has no attribute {name!r}")

@@ -3,7 +3,7 @@
 Why it is kept: a name rebound to a value of another type (a loop's ``m`` reused for an optional
 match, a ``Counter[int]`` counting halves, a ``list`` parameter defaulting to a tuple) is harmless to
 CPython, but it is what stops the rule layer from being compiled with mypyc, whose compiled code checks
-the annotations at run time: the way to a faster rule stage that #19 still needs. mypy is pinned in
+the annotations at run time (``setup.py`` compiles the rule layer; README, "The compiled rule layer"). mypy is pinned in
 ``[dev]`` at the version whose mypyc compiled the rule layer (2.4.1's stops with an internal error in
 ``rows``); another version may also check differently.
 """

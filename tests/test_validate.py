@@ -221,33 +221,32 @@ def test_synthetic_reports_rules_only() -> None:
 
 def test_synthetic_pdf_raw_table3_read_as_a_value_stream() -> None:
     """Plain pdftotext layouts (row-major rows mixed with column-major blocks, labels displaced): rules only,
-    every table-3 value strictly right or flagged, and at least one report needs the stream reading."""
-    from nianbao.rules import stream
+    every table-3 value strictly right or flagged, and at least one report needs the stream reading (its
+    evidence says so: no spy on the call, which a compiled rule layer makes directly)."""
+    from nianbao.inputs import InputItem
+    from nianbao.pipeline import Pipeline, PipelineConfig
+    from nianbao.rules import run_rules
     from nianbao.training.synth_corpus import generate_one
 
+    pipe = Pipeline(PipelineConfig(use_model=False, fail_fast=True))
     used = []
-    real_reading = stream.stream_reading
-
-    def spy(*a, **k):  # noqa: ANN002, ANN003, ANN202 - records which reports the stream reading served
-        r = real_reading(*a, **k)
-        used.append(r is not None and r.column_major)
-        return r
-
     right = wrong = 0
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("nianbao.rules.tables.stream_reading", spy)
-        for i in range(12):
-            g = generate_one(4343, i, "pdf_raw")
-            doc = _parse(g.load_text().encode("utf-8"), g.name)
-            flagged = {f for fl in doc.flags for f in fl.fields}
-            for fid, gf in g.fields.items():
-                if not fid.startswith("t3."):
-                    continue
-                pv = doc.fields[fid].value if fid in doc.fields else "missing"
-                ok = pv == gf.value and (pv is None) == (gf.value is None)
-                right += ok
-                wrong += not ok
-                assert ok or fid in flagged, f"{g.name}: {fid} silently {pv} (gold {gf.value})"
+    for i in range(12):
+        g = generate_one(4343, i, "pdf_raw")
+        data = g.load_text().encode("utf-8")
+        doc = _parse(data, g.name)
+        flagged = {f for fl in doc.flags for f in fl.fields}
+        for fid, gf in g.fields.items():
+            if not fid.startswith("t3."):
+                continue
+            pv = doc.fields[fid].value if fid in doc.fields else "missing"
+            ok = pv == gf.value and (pv is None) == (gf.value is None)
+            right += ok
+            wrong += not ok
+            assert ok or fid in flagged, f"{g.name}: {fid} silently {pv} (gold {gf.value})"
+        twin = pipe.tagger.tag([pipe.start(InputItem(source=g.name, data=data))])[0]
+        _, built = run_rules(twin)
+        used.append(built is not None and any(ev.stream for f, ev in built.evidence.items() if f.startswith("t3.")))
     assert any(used)
     assert right / (right + wrong) >= 0.995
 

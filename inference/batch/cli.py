@@ -28,6 +28,7 @@ from nianbao.batch.ray_engine import RayEngine, is_uri, iter_uri_jsonl
 from nianbao.batch.writer import open_writer, scan_done
 from nianbao.inputs import InputItem, InputStats, iter_inputs
 from nianbao.pipeline import PipelineConfig
+from nianbao.rules._native import summary as rules_summary
 from nianbao.series.link import link_cli
 from nianbao.tagger.runtime import runtime_summary
 
@@ -139,6 +140,7 @@ def parse(
     counts, elapsed = _write(runner.run(items), output, fmt, resume, progress, total, runner.in_flight)
     _summary(counts, stats, elapsed, output, len(skip))
     err.print(runtime_summary(config), highlight=False)
+    err.print(rules_summary(), highlight=False)
     if link:
         _link_in_place(output, fmt)
     written = sum(counts.values())

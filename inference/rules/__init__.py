@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nianbao.document import Document
+from nianbao.rules import _native  # noqa: F401 - first: compiled rule modules or their sources
 from nianbao.rules.budget import tally
 from nianbao.rules.claims import settle_by_claims, settled_confidence
 from nianbao.rules.confidence import assign_confidence

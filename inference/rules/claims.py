@@ -54,7 +54,7 @@ class Phrasing:
     id: str
     family: str
     fields: tuple[tuple[str, str], ...]  # (template or "any", field id)
-    pattern: re.Pattern[str]
+    pattern: Any  # a compiled re.Pattern (mypyc cannot resolve re.Pattern in a class body)
     settle: bool
     precision: float | None = None  # measured (agree + 1) / (n + 2), the confidence of a settled value
 

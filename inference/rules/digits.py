@@ -96,10 +96,24 @@ _new = object.__new__
 _set = object.__setattr__
 
 
+def _raw_build() -> bool:
+    """Whether an instance can be built without ``__init__`` (Python classes: yes; compiled by mypyc: no)."""
+    try:
+        _new(Item)
+    except TypeError:
+        return False
+    return True
+
+
+_RAW = _raw_build()
+
+
 def item(kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | None = None,
          unit: str | None = None) -> Item:
     """``Item(kind, text, start, end, probs, unit)``, built without the frozen dataclass's per-field setattr
     (the rows of a report build thousands)."""
+    if not _RAW:
+        return Item(kind, text, start, end, probs, unit)
     obj = _new(Item)
     _set(obj, "__dict__", {"kind": kind, "text": text, "start": start, "end": end, "probs": probs, "unit": unit})
     return obj
@@ -107,6 +121,8 @@ def item(kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | 
 
 def slot(text: str | None, start: int, end: int, kind: str, unit: str | None = None) -> Slot:
     """``Slot(text, start, end, kind, unit)``, built as ``item`` builds an ``Item``."""
+    if not _RAW:
+        return Slot(text, start, end, kind, unit)
     obj = _new(Slot)
     _set(obj, "__dict__", {"text": text, "start": start, "end": end, "kind": kind, "unit": unit})
     return obj
