@@ -64,7 +64,7 @@ class BuildExt(build_ext):
         if self.inplace or getattr(self, "editable_mode", False):
             folders.add(RULES)
         for folder in folders:
-            names = {p.name.split(".")[0] for p in folder.glob("*") if p.name.endswith(tuple(EXTENSION_SUFFIXES))}
+            names = {_ext_name(p) for p in folder.iterdir()} if folder.is_dir() else set()
             manifest = {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(RULES.glob("*.py"))
                         if p.stem in names}
             if manifest:
@@ -72,14 +72,18 @@ class BuildExt(build_ext):
                                                     encoding="utf-8")
 
 
+def _ext_name(path: Path) -> str | None:
+    """The module name of an extension file (``tables`` for ``tables.cpython-311-x86_64-linux-gnu.so``), else None."""
+    suffix = next((s for s in EXTENSION_SUFFIXES if path.name.endswith(s)), None)  # the longest first
+    return path.name[:-len(suffix)] if suffix else None
+
 
 def _drop_other_builds(compiled: set[str]) -> None:
     """Remove an earlier in-place build's extensions that this build does not make (all of them, and the
     manifest, for a pure install); those it makes are replaced in place (an editable install) or left as
     they are (a wheel build: the editable install beside it keeps working)."""
     for path in RULES.iterdir():
-        suffix = next((s for s in EXTENSION_SUFFIXES if path.name.endswith(s)), None)
-        name = path.name[:-len(suffix)] if suffix else None
+        name = _ext_name(path)
         if name is not None and name not in compiled and not (compiled and name == "native__mypyc"):
             path.unlink()
     if not compiled:

@@ -74,12 +74,11 @@ class SourceRules:
         return spec_from_file_location(name, src) if src.is_file() else None
 
 
-def choose() -> bool:
-    """Whether the compiled rule modules run (see the module docstring); installs ``SourceRules`` if not.
-    ``NIANBAO_PURE=1`` in the environment runs the sources whatever is built (the benchmark's baseline)."""
-    compiled = compiled_modules(HERE)
-    stale = stale_modules(HERE)
-    if compiled and not stale and not os.environ.get("NIANBAO_PURE"):
+def choose(stale: list[str]) -> bool:
+    """Whether the compiled rule modules run, given the ``stale`` ones (see the module docstring); installs
+    ``SourceRules`` if not. ``NIANBAO_PURE=1`` in the environment runs the sources whatever is built (the
+    benchmark's baseline)."""
+    if compiled_modules(HERE) and not stale and not os.environ.get("NIANBAO_PURE"):
         return True
     if stale:
         warnings.warn(f"nianbao.rules: {len(stale)} compiled rule module(s) ({', '.join(stale[:3])}...) were built "
@@ -90,13 +89,13 @@ def choose() -> bool:
     return False
 
 
-NATIVE = choose()
+STALE = stale_modules(HERE)  # hashed once, at import
+NATIVE = choose(STALE)
 
 
 def summary() -> str:
     """One line for a run's summary: whether the rule layer runs compiled, and why not."""
     if NATIVE:
         return "rule layer: compiled (mypyc)"
-    stale = stale_modules(HERE)
-    return "rule layer: Python" + (f" ({len(stale)} compiled modules out of date: rebuild with `pip install -e .`)"
-                                   if stale else "")
+    return "rule layer: Python" + (f" ({len(STALE)} compiled modules out of date: rebuild with `pip install -e .`)"
+                                   if STALE else "")
