@@ -28,7 +28,12 @@ it measures, in the same run:
 and prints each pipeline's ratio to the bare model of the same runtime and
 windows (the rest of the pipeline must not be the bottleneck), int8's ratio to
 float, and a verdict against the targets for the runtime ``--runtime auto``
-picks (>= 20 reports/s and >= 0.8 of the bare model, mixed and glued-only). ``--profile`` (on by
+picks (>= 20 reports/s and >= 0.8 of the bare model, mixed and glued-only).
+This machine's speed drifts by 10-20% over minutes, and the main run times every
+bare model before every pipeline: with ``--rounds R`` the default runtime's
+pairs (bare, pipeline; mixed and glued-only) are timed R - 1 more times, each
+pair back to back in alternating order (``rounds`` in the JSON), and the verdict
+is on the medians over all R (``median_of_rounds``). ``--profile`` (on by
 default) times each stage separately, in-process and on one core, on a sample of
 the corpus (decode+normalise, tagging, rules, serialisation) and keeps the rules
 stage's cProfile hot spots: where the time goes. With ``--rss-n`` it also runs
@@ -527,17 +532,20 @@ def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          profile_n: int = typer.Option(100, help="Reports in the profile sample."),
          glued_n: int = typer.Option(0, help="Also a glued-only corpus (glued_lines and crawl styles) of this "
                                     "many reports: bare and end to end, float and int8 ONNX."),
+         rounds: int = typer.Option(1, help="Time the default runtime's bare model and pipeline (mixed and "
+                                    "glued-only) this many times in all, pair by pair, back to back in alternating "
+                                    "order; the targets' verdict is on the medians."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Run the benchmark and print ratios against the bare model measured in the same run."""
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp_dir:
         _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc, profile,
-               profile_n, json_out, glued_n)
+               profile_n, json_out, glued_n, rounds)
 
 
 def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[str, ...], workers: int,
-               bare_1proc: bool, tmp: Path, prefix: str = "") -> dict[str, Any] | None:
+               bare_1proc: bool, tmp: Path, prefix: str = "") -> dict[str, dict[str, Any]]:
     """Plan the pipeline's windows on ``corpus`` and time the bare model of each runtime on them (into ``runs``);
-    the plan's statistics."""
+    the plans, by runtime (``float`` or ``onnx-int8``; none where planning failed)."""
     plans: dict[str, dict[str, Any]] = {}  # the int8 tagger passes one window per call: its own plan
     try:
         for rt in {"onnx-int8" if rt == "onnx-int8" else "float" for rt in runtimes}:
@@ -546,7 +554,7 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
         for rt in runtimes:
             runs[f"{prefix}bare_{rt.replace('-', '_')}"] = {"error": f"{type(exc).__name__}: {exc}"}
-        return None
+        return {}
     for rt in runtimes:
         plan = plans["onnx-int8" if rt == "onnx-int8" else "float"]
         key = f"{prefix}bare_{rt.replace('-', '_')}"
@@ -559,12 +567,61 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
             except Exception as exc:  # noqa: BLE001 - reported, not hidden
                 runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
             console.print(f"{name}: {_brief(runs[name])}")
-    return plans.get("float") or next(iter(plans.values()))
+    return plans
+
+
+def _plan_for(plans: dict[str, dict[str, Any]], runtime: str) -> dict[str, Any] | None:
+    """The plan whose windows per pass ``runtime`` runs (int8: one window a call; the others: their batches)."""
+    return plans.get("onnx-int8" if runtime == "onnx-int8" else "float")
+
+
+def paired_rounds(measure: dict[str, Any], rounds: int) -> list[dict[str, Any]]:
+    """``rounds`` - 1 more rounds of each (bare, pipeline) pair in ``measure`` (ratio name -> the two runs'
+    names and a thunk each), the pair's two runs back to back, in the reverse order of the round before
+    (round 0, the benchmark's main run, timed the bare model first): a drift of the machine's speed within a
+    round then weighs on each side in turn. Each round: the pairs' runs and ratios (pipeline chars/s over bare
+    chars/s, named as in ``measure``; none for a pair with an error).
+    """
+    out: list[dict[str, Any]] = []
+    for r in range(1, rounds):
+        runs: dict[str, Any] = {}
+        for pipe_name, bare_name, run_pipe, run_bare in measure.values():
+            order = [(pipe_name, run_pipe), (bare_name, run_bare)]
+            for name, run in (order if r % 2 else order[::-1]):
+                try:
+                    runs[name] = run()
+                except Exception as exc:  # noqa: BLE001 - reported, not hidden
+                    runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                console.print(f"round {r + 1}: {name}: {_brief(runs[name])}")
+        out.append({"runs": runs, "ratios": {k: runs[a]["chars_per_s"] / runs[b]["chars_per_s"]
+                                             for k, (a, b, _, _) in measure.items()
+                                             if "chars_per_s" in runs[a] and "chars_per_s" in runs[b]}})
+    return out
+
+
+def median_of_rounds(first: dict[str, Any], rounds: list[dict[str, Any]], ratio_names: list[str]
+                     ) -> tuple[dict[str, float], dict[str, Any]]:
+    """The median over the rounds (the main run first) of each named ratio, and of reports/s of each run in
+    the rounds; a run or ratio missing from a round (an error) is left out of its median.
+
+    >>> a = {"runs": {"m": {"reports_per_s": 20.0}}, "ratios": {"m/b": 0.7}}
+    >>> b = [{"runs": {"m": {"reports_per_s": 22.0}}, "ratios": {"m/b": 0.8}},
+    ...      {"runs": {"m": {"error": "x"}}, "ratios": {}}]
+    >>> median_of_rounds(a, b, ["m/b"])
+    ({'m/b': 0.75}, {'m': {'reports_per_s': 21.0}})
+    """
+    every = [first] + rounds
+    ratios = {k: float(np.median(got)) for k in ratio_names
+              if (got := [r["ratios"][k] for r in every if k in r["ratios"]])}
+    names = dict.fromkeys(n for r in rounds for n in r["runs"])
+    runs = {n: {"reports_per_s": float(np.median(got))} for n in names
+            if (got := [r["runs"][n]["reports_per_s"] for r in every if "reports_per_s" in r["runs"].get(n, {})])}
+    return ratios, runs
 
 
 def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
            skip_torch: bool, bare_1proc: bool, profile: bool, profile_n: int, json_out: Path | None,
-           glued_n: int = 0) -> None:
+           glued_n: int = 0, rounds: int = 1) -> None:
     """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
     corpus = tmp / "corpus.jsonl"
     result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
@@ -575,7 +632,8 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
     int8 = ("onnx-int8",) if int8_verified(model)[0] else ()
     runtimes = (("onnx",) if skip_torch else ("torch", "onnx")) + int8
     runs: dict[str, Any] = {}
-    plan = _bare_runs(runs, corpus, model, runtimes, workers, bare_1proc, tmp)
+    plans = _bare_runs(runs, corpus, model, runtimes, workers, bare_1proc, tmp)
+    plan = plans.get("float") or next(iter(plans.values()), None)
     if plan:
         result["windows"] = {k: v for k, v in plan.items() if k not in ("batches", "pipeline_ort_intra_op_threads")}
         result["windows"]["batches"] = len(plan["batches"])
@@ -583,6 +641,19 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         result["pipeline_threads"] = {"torch_per_worker": 1,
                                       "ort_intra_op_per_worker": plan["pipeline_ort_intra_op_threads"]}
     plan = None
+    default = "onnx-int8" if int8 and "onnx-int8 (" in result["runtime_auto"] else "onnx"
+    measure: dict[str, Any] = {}  # the default runtime's (pipeline, bare) pairs, timed again in later rounds
+
+    def pair(prefix: str, path: Path, got: dict[str, dict[str, Any]]) -> None:
+        key, chosen = default.replace("-", "_"), _plan_for(got, default)
+        if chosen is not None:
+            cfg = PipelineConfig(model_dir=model, runtime=default)
+            measure[f"{prefix}model_{key}/{prefix}bare_{key}"] = (
+                f"{prefix}model_{key}", f"{prefix}bare_{key}",
+                lambda: end_to_end(path, cfg, "local", workers),
+                lambda: bare_forward(chosen, model, default, workers, 1, tmp))
+
+    pair("", corpus, plans)
     plans = [("no_model", PipelineConfig(use_model=False), "local", corpus)]
     if not skip_torch:
         plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local", corpus))
@@ -593,7 +664,7 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
     if glued_n > 0:
         glued = tmp / "glued.jsonl"
         result["glued_corpus"] = make_corpus(glued_n, seed + 2, glued, styles=GLUED_STYLES)
-        _bare_runs(runs, glued, model, ("onnx",) + int8, workers, False, tmp, prefix="glued_")
+        pair("glued_", glued, _bare_runs(runs, glued, model, ("onnx",) + int8, workers, False, tmp, prefix="glued_"))
         for rt in ("onnx",) + int8:
             plans.append((f"glued_model_{rt.replace('-', '_')}", PipelineConfig(model_dir=model, runtime=rt),
                           "local", glued))
@@ -607,9 +678,15 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         console.print(f"{name}: {_brief(runs[name])}")
     result["runs"] = runs
     result["ratios"] = ratios_of(runs)
-    default = "onnx-int8" if int8 and "onnx-int8 (" in result["runtime_auto"] else "onnx"
     result["default_runtime"] = default
     result["targets"] = targets_of(runs, result["ratios"], default)
+    if rounds > 1 and measure:
+        result["rounds"] = paired_rounds(measure, rounds)
+        ratios, med_runs = median_of_rounds({"runs": runs, "ratios": result["ratios"]}, result["rounds"],
+                                            list(measure))
+        result["median_of_rounds"] = {"rounds": rounds, "ratios": ratios, "reports_per_s":
+                                      {k: v["reports_per_s"] for k, v in med_runs.items()}}
+        result["targets"] = targets_of(med_runs, ratios, default)  # the verdict on the medians
     if profile and profile_n > 0:
         result["profile"] = {}
         for name, cfg in (("model", PipelineConfig(model_dir=model, runtime="auto")),
@@ -664,6 +741,12 @@ def _print(result: dict[str, Any]) -> None:
     console.print(table)
     for k, v in result["ratios"].items():
         console.print(f"ratio {k} = {v:.2f}")
+    med = result.get("median_of_rounds")
+    if med:
+        for k, v in med["ratios"].items():
+            per = [r["ratios"].get(k) for r in result["rounds"]]
+            console.print(f"ratio {k}, median of {med['rounds']} rounds = {v:.2f} (later rounds: "
+                          + ", ".join("-" if x is None else f"{x:.2f}" for x in per) + ")")
     t = result["targets"]
     console.print(f"targets (model_{result.get('default_runtime', 'onnx')}, >= {TARGET_REPORTS_PER_S:g} reports/s, "
                   f">= {TARGET_RATIO} of bare): "

@@ -68,7 +68,8 @@ def test_bare_batches_are_the_pipelines(corpus: tuple[Path, dict]) -> None:
 def test_bench_tiny_run(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     res = CliRunner().invoke(app, ["--n", "6", "--workers", "2", "--skip-ray", "--skip-torch", "--rss-n", "0",
-                                   "--profile-n", "4", "--glued-n", "2", "--model", str(MODEL), "--json", str(out)])
+                                   "--profile-n", "4", "--glued-n", "2", "--rounds", "2", "--model", str(MODEL),
+                                   "--json", str(out)])
     assert res.exit_code == 0, res.output
     r = json.loads(out.read_text(encoding="utf-8"))
     assert r["corpus"]["docs"] == 6 and {"p10", "p90", "mean"} <= r["corpus"].keys()
@@ -97,6 +98,16 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
     assert set(r["targets"]) == {"reports_per_s_ge_20", "ratio_ge_0.8", "glued_reports_per_s_ge_20",
                                  "glued_ratio_ge_0.8"}
     assert all(isinstance(v, bool) for v in r["targets"].values())
+    # a second round of the default runtime's pairs; the verdict on the medians of both rounds
+    key = r["default_runtime"].replace("-", "_")
+    pairs = [f"model_{key}/bare_{key}", f"glued_model_{key}/glued_bare_{key}"]
+    (again,) = r["rounds"]
+    assert set(again["ratios"]) == set(pairs) == set(r["median_of_rounds"]["ratios"])
+    for k in pairs:
+        both = sorted([r["ratios"][k], again["ratios"][k]])
+        assert r["median_of_rounds"]["ratios"][k] == pytest.approx(sum(both) / 2)
+    assert sum(again["runs"][f"model_{key}"]["statuses"].values()) == 6
+    assert r["targets"]["ratio_ge_0.8"] == (r["median_of_rounds"]["ratios"][pairs[0]] >= 0.8)
     for name in ("model", "no_model"):
         prof = r["profile"][name]
         assert prof["docs"] == 4
@@ -106,6 +117,25 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
     hot = r["profile"]["model"]["rules_hot_spots"]
     assert 0 < len(hot) <= 15 and all(h["tottime"] >= 0 and h["calls"] > 0 for h in hot)
     assert "ratio model_onnx/bare_onnx" in res.output
+
+
+def test_paired_rounds_alternate_the_order_of_each_pair() -> None:
+    """Each later round times a pair back to back, pipeline first in round 2, bare first in round 3."""
+    seen: list[str] = []
+
+    def run(name: str) -> object:
+        def go() -> dict:
+            seen.append(name)
+            if name == "p2":
+                raise RuntimeError("boom")
+            return {"chars_per_s": 2.0 if name.startswith("p") else 4.0, "reports_per_s": 1.0, "seconds": 1.0}
+        return go
+
+    measure = {"p1/b1": ("p1", "b1", run("p1"), run("b1")), "p2/b2": ("p2", "b2", run("p2"), run("b2"))}
+    got = bench_pipeline.paired_rounds(measure, 3)
+    assert seen == ["p1", "b1", "p2", "b2", "b1", "p1", "b2", "p2"]
+    assert [r["ratios"] for r in got] == [{"p1/b1": 0.5}, {"p1/b1": 0.5}]
+    assert got[0]["runs"]["p2"] == {"error": "RuntimeError: boom"}
 
 
 def test_bench_tail_tiny_run(tmp_path: Path) -> None:
