@@ -283,6 +283,7 @@ _SET_DICT = _SLOTS["__dict__"].__set__  # the slots' own setters: BaseModel.__se
 _SET_FIELDS = _SLOTS["__pydantic_fields_set__"].__set__
 _SET_EXTRA = _SLOTS["__pydantic_extra__"].__set__
 _SET_PRIVATE = _SLOTS["__pydantic_private__"].__set__
+SLOT_SETTERS = (_SET_DICT, _SET_FIELDS, _SET_EXTRA, _SET_PRIVATE)  # for the rule layer's compiled ``built``
 
 
 def built(cls: type, values: dict[str, Any], fields_set: set[str] | None = None) -> Any:

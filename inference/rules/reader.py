@@ -143,9 +143,10 @@ def find_labels(text: str, heads: list[Heading]) -> list[Item]:
     matches = [m for m in raw_matches(text, view) if 1 not in blocked[m.start:m.end]]
     zones = _zones(text, matches, fixed)
     if zones:  # labels the crawl damaged, searched where the tables are
-        for a, b in _zone_extents(zones, heads, len(text)):
-            matches += [m for m in raw_matches(text, view, a, b, fuzzy_for=ALL_KEYS) if 1 not in blocked[m.start:m.end]]
-        zones = _zones(text, matches, fixed)
+        damaged = [m for a, b in _zone_extents(zones, heads, len(text))
+                   for m in raw_matches(text, view, a, b, fuzzy_for=ALL_KEYS) if 1 not in blocked[m.start:m.end]]
+        if damaged:  # else the zones stand as found
+            zones = _zones(text, matches + damaged, fixed)
     out = [it for z in zones for it in z]
     return _split_wrapped(out, text)
 

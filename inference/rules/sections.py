@@ -204,13 +204,15 @@ _STREAM_NUMBERING = re.compile(rf"(?:[{CN}]{{1,2}}\s*[、.]|第[{CN}]部分\s*|(
 
 
 def stream_headings(text: str, skip: set[str] | frozenset[str] = frozenset()) -> list[Heading]:
-    """Heading candidates inside glued text: a numeral and ``、`` right before a standard title."""
-    return list(_stream_headings(text, frozenset(skip)))
+    """Heading candidates inside glued text: a numeral and ``、`` right before a standard title (but for the
+    sections in ``skip``)."""
+    return [h for h in _stream_headings(text) if h.sid not in skip]
 
 
 @lru_cache(maxsize=8)
-def _stream_headings(text: str, skip: frozenset[str]) -> tuple[Heading, ...]:
-    """``stream_headings`` memoised for the few texts read last."""
+def _stream_headings(text: str) -> tuple[Heading, ...]:
+    """Every section's ``stream_headings``, memoised for the few texts read last (the sections stage and the
+    reader read the same text, each skipping the sections its line headings found)."""
     keep = [m.span() for m in re.finditer(r"[^\s“”\"'‘’「」『』《》*#]+", text)]
     pos: list[int] = []
     for a, b in keep:
@@ -218,8 +220,6 @@ def _stream_headings(text: str, skip: frozenset[str]) -> tuple[Heading, ...]:
     squeezed = "".join(text[a:b] for a, b in keep).translate(_TITLE_FOLD)
     out: list[Heading] = []
     for sid, variants in TITLE_VARIANTS.items():
-        if sid in skip:
-            continue
         for variant in variants:
             i = squeezed.find(variant)
             while i >= 0:

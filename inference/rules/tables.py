@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from nianbao.document import Cell, Document, FieldValue, Flag, Table, built
+from nianbao.document import Cell, Document, FieldValue, Flag, Table
 from nianbao.labels.catalogue import T3_APPLICANT_COLS, all_field_ids, is_money
 from nianbao.labels.tags import label2id
 from nianbao.rules import html_tables
 from nianbao.rules.budget import BUDGET_FLAG, Budget, left, mark, spent_since
+from nianbao.rules.construct import built
 from nianbao.rules.digits import (
     DOC_ROW_STEPS,
     DOC_ROW_STEPS_PER_CHAR,
@@ -140,13 +141,15 @@ def _items(probs: Any, evs: list[Event]) -> list[Item]:
 
 
 class _Columns(NamedTuple):
-    """The tagger's B-VAL and I-VAL columns of one document as floats, and their sums over one and over two
-    characters as numpy sums them (in float32, each window's B column plus its I column)."""
+    """The tagger's B-VAL column of one document, its sums with the I-VAL column over one and over two
+    characters as numpy sums them (in float32, each window's B column plus its I column), and P(a cell starts
+    here | part of a value) per character (``b / max(b + i, 1e-9)`` in float64, as Python computes it on the
+    floats). Arrays, read a few elements at a time: a report's rows read a small part of its characters."""
 
-    b: list[float]
-    i: list[float]
-    tag1: list[float]
-    tag2: list[float]
+    b: Any
+    tag1: Any
+    tag2: Any
+    start: Any
 
 
 _last_columns: tuple[Any, _Columns] | None = None  # the document read last (its rows ask for them again and again)
@@ -159,7 +162,10 @@ def _columns(probs: Any) -> _Columns:
     if last is not None and last[0] is probs:
         return last[1]
     b, i = probs[:, label2id["B-VAL"]], probs[:, label2id["I-VAL"]]
-    cols = _Columns(b.tolist(), i.tolist(), (b + i).tolist(), ((b[:-1] + b[1:]) + (i[:-1] + i[1:])).tolist())
+    b64 = b.astype("float64")
+    total = b64 + i.astype("float64")
+    total[total < 1e-9] = 1e-9  # max(total, 1e-9); a NaN stays, as with max (no numpy import: mypy 1.13 fails on its stubs)
+    cols = _Columns(b, b + i, (b[:-1] + b[1:]) + (i[:-1] + i[1:]), b64 / total)
     _last_columns = (probs, cols)
     return cols
 
@@ -168,9 +174,7 @@ def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
     """P(a cell starts here | part of a value) for each character, from the tagger (None without one)."""
     if probs is None or end - start < 2:
         return None
-    cols = _columns(probs)
-    b, i = cols.b, cols.i
-    return tuple(b[k] / max(b[k] + i[k], 1e-9) for k in range(start, end))
+    return tuple(_columns(probs).start[start:end].tolist())
 
 
 def _p_start(probs: Any, k: int) -> float:
@@ -502,9 +506,9 @@ def _tag_probs(probs: Any, slot: Slot) -> tuple[float | None, float | None]:
         p = float(probs[slot.start, label2id["B-BLANK"]])
         return p, p
     width = slot.end - slot.start
-    if width <= 2 and slot.end <= len(probs):  # most cells: the sums numpy would take, read from lists
+    if width <= 2 and slot.end <= len(probs):  # most cells: the sums numpy would take, precomputed
         cols = _columns(probs)
-        return (cols.tag1 if width == 1 else cols.tag2)[slot.start] / width, cols.b[slot.start]
+        return (cols.tag1 if width == 1 else cols.tag2).item(slot.start) / width, cols.b.item(slot.start)
     b, i = label2id["B-VAL"], label2id["I-VAL"]
     window = probs[slot.start:slot.end]
     tag = float(window[:, b].sum() + window[:, i].sum()) / (slot.end - slot.start)
