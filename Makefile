@@ -90,7 +90,7 @@ report: $(STAMP)
 
 ## Throughput benchmark (writes evaluation/reports/bench-$(VERSION).json).
 bench: $(STAMP)
-	$(BIN)/python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 --glued-n 1000 --rss-n 10000 \
+	$(BIN)/python -m nianbao.evaluation.bench_pipeline --n 1000 --workers 2 --glued-n 1000 --rss-n 10000 --rounds 3 \
 	  --json evaluation/reports/bench-$(VERSION).json
 	$(BIN)/python -m nianbao.evaluation.bench_tail --n 300 --stress-n 200 --per-kind 4 \
 	  --json evaluation/reports/tail-$(VERSION).json
