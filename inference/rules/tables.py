@@ -177,12 +177,6 @@ def _start_probs(probs: Any, start: int, end: int) -> tuple[float, ...] | None:
     return tuple(_columns(probs).start[start:end].tolist())
 
 
-def _p_start(probs: Any, k: int) -> float:
-    """P(a cell starts at character ``k`` | it is part of a value), from the tagger's B-VAL and I-VAL."""
-    b, i = float(probs[k, label2id["B-VAL"]]), float(probs[k, label2id["I-VAL"]])
-    return b / max(b + i, 1e-9)
-
-
 def _candidates(doc: Document, row: PrintedRow | None, evs: list[Event], n: int,
                 sums: list[tuple[int, tuple[int, ...]]], rules: list[ColRule],
                 starts: list[int] | None = None) -> tuple[list[Candidate], str | None, bool]:
@@ -599,12 +593,13 @@ def cut_margin(probs: Any, slots: tuple[Slot, ...]) -> float:
         return 1.0
     margin = 1.0
     prev_end: int | None = None
+    starts = _columns(probs).start  # P(a cell starts here | part of a value), per character
     for sl in slots:
         if sl.kind != "split":
             prev_end = None
             continue
         for k in range(sl.start, sl.end):
-            p_start = _p_start(probs, k)
+            p_start = starts.item(k)
             if k == sl.start:
                 if k == prev_end:
                     margin = min(margin, p_start)
