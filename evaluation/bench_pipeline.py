@@ -499,6 +499,16 @@ def ratios_of(runs: dict[str, Any]) -> dict[str, float]:
              ("model_onnx", "no_model"), ("bare_onnx_int8", "bare_onnx"),
              ("glued_model_onnx", "glued_bare_onnx"), ("glued_model_onnx_int8", "glued_bare_onnx_int8"),
              ("glued_bare_onnx_int8", "glued_bare_onnx")]
+    return chars_ratios(runs, pairs)
+
+
+def chars_ratios(runs: dict[str, Any], pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """``a/b``: run ``a``'s chars/s over run ``b``'s, for each pair where both ran (no error).
+
+    >>> runs = {"p": {"chars_per_s": 2.0}, "b": {"chars_per_s": 4.0}, "x": {"error": "e"}}
+    >>> chars_ratios(runs, [("p", "b"), ("x", "b")])
+    {'p/b': 0.5}
+    """
     return {f"{a}/{b}": runs[a]["chars_per_s"] / runs[b]["chars_per_s"] for a, b in pairs
             if "chars_per_s" in runs.get(a, {}) and "chars_per_s" in runs.get(b, {})}
 
@@ -593,9 +603,7 @@ def paired_rounds(measure: dict[str, Any], rounds: int) -> list[dict[str, Any]]:
                 except Exception as exc:  # noqa: BLE001 - reported, not hidden
                     runs[name] = {"error": f"{type(exc).__name__}: {exc}"}
                 console.print(f"round {r + 1}: {name}: {_brief(runs[name])}")
-        out.append({"runs": runs, "ratios": {k: runs[a]["chars_per_s"] / runs[b]["chars_per_s"]
-                                             for k, (a, b, _, _) in measure.items()
-                                             if "chars_per_s" in runs[a] and "chars_per_s" in runs[b]}})
+        out.append({"runs": runs, "ratios": chars_ratios(runs, [(a, b) for a, b, _, _ in measure.values()])})
     return out
 
 
@@ -632,8 +640,8 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
     int8 = ("onnx-int8",) if int8_verified(model)[0] else ()
     runtimes = (("onnx",) if skip_torch else ("torch", "onnx")) + int8
     runs: dict[str, Any] = {}
-    plans = _bare_runs(runs, corpus, model, runtimes, workers, bare_1proc, tmp)
-    plan = plans.get("float") or next(iter(plans.values()), None)
+    bare_plans = _bare_runs(runs, corpus, model, runtimes, workers, bare_1proc, tmp)
+    plan = bare_plans.get("float") or next(iter(bare_plans.values()), None)
     if plan:
         result["windows"] = {k: v for k, v in plan.items() if k not in ("batches", "pipeline_ort_intra_op_threads")}
         result["windows"]["batches"] = len(plan["batches"])
@@ -653,7 +661,7 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
                 lambda: end_to_end(path, cfg, "local", workers),
                 lambda: bare_forward(chosen, model, default, workers, 1, tmp))
 
-    pair("", corpus, plans)
+    pair("", corpus, bare_plans)
     plans = [("no_model", PipelineConfig(use_model=False), "local", corpus)]
     if not skip_torch:
         plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local", corpus))
