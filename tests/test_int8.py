@@ -126,8 +126,19 @@ def test_a_documents_int8_tags_do_not_depend_on_its_batch(int8_folder: Path) -> 
     from nianbao.evaluation.int8_verify import _int8_tagger  # the verification tags as the runtime does
 
     assert _int8_tagger(int8_folder, 1).window_batch == 1
-    assert ModelTagger(int8_folder, runtime="onnx", threads=1).window_batch > 1
+    float_spec = ModelTagger(int8_folder, runtime="onnx", threads=2)
+    assert float_spec.window_batch == float_spec.spec.window_batch > 1  # several threads share a call's work
     texts = [generate_one(7, k).text for k in range(3)]
     alone = [tagger.probabilities([t])[0] for t in texts]
     together = tagger.probabilities(texts[::-1])[::-1]
     assert all((a == b).all() for a, b in zip(alone, together, strict=True))
+
+
+def test_float_onnx_on_one_thread_tags_one_window_a_call_with_the_same_probabilities(int8_folder: Path) -> None:
+    """A worker's float session (one thread) runs one window per call, as fast as it goes here
+    (evaluation/bench_quant), with the probabilities of the model's batch: the records do not change."""
+    one = ModelTagger(int8_folder, runtime="onnx", threads=1)
+    batched = ModelTagger(int8_folder, runtime="onnx", threads=1, window_batch=one.spec.window_batch)
+    assert one.window_batch == 1 and batched.window_batch == one.spec.window_batch > 1  # an asked batch stands
+    texts = [generate_one(11, k).text for k in range(3)]
+    assert all((a == b).all() for a, b in zip(one.probabilities(texts), batched.probabilities(texts), strict=True))

@@ -193,6 +193,7 @@ class OnnxBackend:
         import onnxruntime as ort
 
         self.name = name
+        self.threads = threads  # intra-op threads (0: ONNX Runtime's default)
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:  # one worker process per core: one thread each, no oversubscription
@@ -359,17 +360,28 @@ class ModelTagger:
         assert backend is not None  # build_torch is on
         self.backend: Backend = backend
         self.runtime = backend.name
+        self._asked = window_batch
         self._window_batch = window_batch or self.spec.window_batch
         self.info = ModelInfo(name=self.spec.name, version=self.spec.version, sha256=file_sha256(weights),
                               runtime=self.runtime)
 
     @property
     def window_batch(self) -> int:
-        """Windows per forward pass. int8 activations are quantised per call over the whole batch, so windows
-        batched together would make a document's tags depend on its neighbours (and on batch size, resume,
-        retries): the int8 backend runs one window per call, which is also no slower on one thread here
-        (evaluation/bench_cpu). Derived from the backend, so a tagger given another backend follows it."""
-        return 1 if self.backend.name == "onnx-int8" else self._window_batch
+        """Windows per forward pass, derived from the backend (a tagger given another backend follows it).
+
+        - int8: one window per call. Its activations are quantised per call over the whole batch, so windows
+          batched together would make a document's tags depend on its neighbours (and on batch size, resume,
+          retries); one window per call is also the fastest here (evaluation/bench_quant).
+        - float ONNX on one thread, as every worker runs it: one window per call too, unless a batch was asked
+          for. The probabilities are the same, and 16 windows a call took 1.16x the time here (a window's
+          activations stay in the core's cache).
+        - otherwise (torch; a session of several threads, which share each call's work): the asked or the
+          model's ``window_batch``.
+        """
+        name = self.backend.name
+        if name == "onnx-int8" or (name == "onnx" and self._asked is None and getattr(self.backend, "threads", 0) == 1):
+            return 1
+        return self._window_batch
 
     def tag(self, docs: list[Document]) -> list[Document]:
         """Set ``tags``, ``char_probs`` and ``model`` on each document; return them."""
