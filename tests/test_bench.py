@@ -46,7 +46,7 @@ def test_bare_batches_are_the_pipelines(corpus: tuple[Path, dict]) -> None:
     path, _ = corpus
     batch_size = 2  # several chunks from 5 documents, the last one short
     plan = plan_batches(path, MODEL, batch_size)
-    pipe = Pipeline(PipelineConfig(model_dir=MODEL, runtime="onnx"))
+    pipe = Pipeline(PipelineConfig(model_dir=MODEL, runtime="onnx", threads=1))  # as a worker sets it up
     seen: list[tuple[np.ndarray, np.ndarray]] = []
     backend = pipe.tagger.backend
     real = backend.logits
@@ -84,6 +84,7 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
     assert runs["bare_onnx_1proc"]["procs"] == 1
     assert runs["bare_onnx"]["runtime"] == "onnx" and runs["bare_onnx"]["windows"] == r["windows"]["windows"]
     assert sum(runs["model_onnx"]["statuses"].values()) == 6 and "error" not in runs["model_onnx"]["statuses"]
+    assert runs["model_onnx"]["parent_cpu_ms_per_report"] > 0  # reading, scheduling and writing: the 2 cores' third user
     assert {"model_onnx/bare_onnx", "model_onnx/no_model"} <= r["ratios"].keys()
     assert all(v > 0 for v in r["ratios"].values())
     int8 = int8_verified(MODEL)[0]

@@ -23,6 +23,7 @@ import hashlib
 import heapq
 import itertools
 import os
+import select
 import signal
 import sys
 import threading
@@ -32,7 +33,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from typing import Any
 
 import psutil
@@ -174,9 +175,16 @@ class _Worker:
         child.close()
         self.born = time.monotonic()
         self.ps = psutil.Process(self.proc.pid)
+        self.rss_at = 0.0  # when its memory was last read (monotonic)
+        self._inbox = select.poll()  # kept: Connection.poll builds a selector on every call, and the parent
+        self._inbox.register(self.conn.fileno(), select.POLLIN)  # polls once per message the worker sends
         self.ready = False
         self.task: _Task | None = None
         self.current: tuple[str, float] | None = None  # (source, since) of the document being parsed
+
+    def has_message(self) -> bool:
+        """Whether a message, or the end of the pipe (the worker died), waits to be read."""
+        return bool(self._inbox.poll(0))
 
     def rss_mb(self) -> float:
         """The worker's resident memory in MB (0 if it is gone)."""
@@ -206,6 +214,8 @@ class LimitedPool:
     _ready: list[tuple[int, int, int, _Task]] = field(default_factory=list, init=False)
     _order: Iterator[int] = field(default_factory=itertools.count, init=False)
     started_workers: int = field(default=0, init=False)
+    _watch: Any = field(default=None, init=False)  # select.poll of every worker's pipe and sentinel
+    _watching: int = field(default=-1, init=False)  # started_workers when _watch was made
 
     # ------------------------------------------------------------ public
     def run(self, chunks: Iterable[list[InputItem]], window: int | None = None,
@@ -277,13 +287,23 @@ class LimitedPool:
             if w.ready and w.task is None and self._ready:
                 *_, task = heapq.heappop(self._ready)
                 self._send(w, task)
-        handles: list[Any] = [w.conn for w in self._workers] + [w.proc.sentinel for w in self._workers]
-        wait(handles, timeout=POLL_S)
+        self._wait()
         for i, w in enumerate(list(self._workers)):
             if not self._drain(w) or not w.proc.is_alive():
                 self._replace(i, "crash", f"exit code {w.proc.exitcode}")
                 continue
             self._check_limits(i, w)
+
+    def _wait(self) -> None:
+        """Until a worker sends something or exits, or ``POLL_S`` passes. One poll object serves while the
+        workers stay the same (``multiprocessing.connection.wait`` builds a selector on every call)."""
+        if self._watching != self.started_workers:
+            self._watch = select.poll()
+            for w in self._workers:
+                self._watch.register(w.conn.fileno(), select.POLLIN)
+                self._watch.register(w.proc.sentinel, select.POLLIN)
+            self._watching = self.started_workers
+        self._watch.poll(POLL_S * 1000)
 
     def _send(self, w: _Worker, task: _Task) -> None:
         task.started = time.monotonic()
@@ -297,7 +317,7 @@ class LimitedPool:
     def _drain(self, w: _Worker) -> bool:
         """Read every message the worker has sent; False when its pipe broke (it died)."""
         try:
-            while w.conn.poll():
+            while w.has_message():
                 msg = w.conn.recv()
                 if msg[0] == "at":
                     w.current = (msg[1], time.monotonic())
@@ -343,8 +363,10 @@ class LimitedPool:
         spent = now - w.task.started
         if self.doc_timeout and spent > self.doc_timeout * len(w.task.indices):
             self._replace(i, "timeout", f"{spent:.1f}")
-        elif self.max_worker_mb and (rss := w.rss_mb()) > self.max_worker_mb:
-            self._replace(i, "memory", f"{rss:.0f}")
+        elif self.max_worker_mb and now - w.rss_at >= POLL_S:  # read once per POLL_S, not on every message
+            w.rss_at = now
+            if (rss := w.rss_mb()) > self.max_worker_mb:
+                self._replace(i, "memory", f"{rss:.0f}")
 
     def _replace(self, i: int, kind: str, detail: str) -> None:
         """Kill worker ``i``, start a fresh one, and deal with the task it held."""
