@@ -199,6 +199,40 @@ def split_shares(batches: list[tuple[Any, Any]], procs: int) -> list[list[int]]:
     return [sorted(s) for s in shares]
 
 
+def save_share(path: Path, batches: list[tuple[Any, Any]]) -> None:
+    """Write one process's batches as three arrays (every batch's ids and mask flattened end to end, and the
+    shapes): an ``.npz`` member per batch took seconds to read back for the int8 plan's thousands of
+    one-window batches."""
+    shapes = np.array([ids.shape for ids, _ in batches], dtype=np.int64).reshape(-1, 2)
+    ids = np.concatenate([i.ravel() for i, _ in batches]) if batches else np.zeros(0, np.int32)
+    mask = np.concatenate([m.ravel() for _, m in batches]) if batches else np.zeros(0, np.int8)
+    np.savez(path, ids=ids, mask=mask, shapes=shapes)
+
+
+def load_share(path: str | Path) -> list[tuple[Any, Any]]:
+    """The batches ``save_share`` wrote, widened to int64 as the runtimes take them.
+
+    >>> import tempfile
+    >>> b = [(np.arange(6, dtype=np.int32).reshape(2, 3), np.ones((2, 3), np.int8)), (np.arange(4).reshape(1, 4),
+    ...      np.zeros((1, 4), np.int8))]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_share(Path(d) / "s.npz", b)
+    ...     got = load_share(Path(d) / "s.npz")
+    >>> [(i.tolist(), m.tolist(), i.dtype.name, m.dtype.name) for i, m in got][1]
+    ([[0, 1, 2, 3]], [[0, 0, 0, 0]], 'int64', 'int64')
+    >>> all((i == bi).all() and (m == bm).all() for (i, m), (bi, bm) in zip(got, b))
+    True
+    """
+    with np.load(path) as z:
+        ids, mask, shapes = z["ids"].astype(np.int64), z["mask"].astype(np.int64), z["shapes"]
+    out, at = [], 0
+    for rows, width in shapes.tolist():
+        n = rows * width
+        out.append((ids[at:at + n].reshape(rows, width), mask[at:at + n].reshape(rows, width)))
+        at += n
+    return out
+
+
 def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: int, barrier: Any,
                  results: Any) -> None:
     """One bare-model process: set up like a ``LocalEngine`` worker, load, warm up, wait, run its share."""
@@ -209,9 +243,7 @@ def _bare_worker(rank: int, share: str, model_dir: str, runtime: str, threads: i
         torch.set_num_threads(threads)  # as nianbao.batch.engine._init_worker
         t_load = time.perf_counter()
         tagger = Pipeline(PipelineConfig(model_dir=Path(model_dir), runtime=runtime, threads=threads)).tagger
-        with np.load(share) as z:
-            batches = [(z[f"ids{i}"].astype(np.int64), z[f"mask{i}"].astype(np.int64))
-                       for i in range(len(z.files) // 2)]
+        batches = load_share(share)
         if batches:
             tagger.backend.logits(*batches[-1])  # warm-up: the smallest batch, not timed
         info: dict[str, Any] = {"runtime": tagger.runtime, "torch_threads": torch.get_num_threads(),
@@ -247,8 +279,7 @@ def bare_forward(plan: dict[str, Any], model_dir: Path, runtime: str, procs: int
     paths = []
     for p, share in enumerate(shares):
         path = tmp / f"bare-{procs}-{p}.npz"
-        np.savez(path, **{f"ids{k}": batches[i][0] for k, i in enumerate(share)},
-                 **{f"mask{k}": batches[i][1] for k, i in enumerate(share)})
+        save_share(path, [batches[i] for i in share])
         paths.append(path)
     barrier, results = ctx.Barrier(procs), ctx.Queue()
     workers = [ctx.Process(target=_bare_worker, args=(p, str(paths[p]), str(model_dir), runtime, threads,
