@@ -590,7 +590,7 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
     the plans, by runtime (``float`` or ``onnx-int8``; none where planning failed)."""
     plans: dict[str, dict[str, Any]] = {}  # the int8 tagger passes one window per call: its own plan
     try:
-        for rt in {"onnx-int8" if rt == "onnx-int8" else "float" for rt in runtimes}:
+        for rt in {_plan_key(rt) for rt in runtimes}:
             plans[rt] = plan_batches(corpus, model, PipelineConfig().batch_size,
                                      runtime="onnx-int8" if rt == "onnx-int8" else None)
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
@@ -598,7 +598,7 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
             runs[f"{prefix}bare_{rt.replace('-', '_')}"] = {"error": f"{type(exc).__name__}: {exc}"}
         return {}
     for rt in runtimes:
-        plan = plans["onnx-int8" if rt == "onnx-int8" else "float"]
+        plan = plans[_plan_key(rt)]
         key = f"{prefix}bare_{rt.replace('-', '_')}"
         bare = [(key, workers, 1)]
         if bare_1proc and not prefix:
@@ -612,9 +612,14 @@ def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[
     return plans
 
 
+def _plan_key(runtime: str) -> str:
+    """Which plan ``runtime`` runs: ``onnx-int8`` its own (one window a call), the others ``float``'s batches."""
+    return "onnx-int8" if runtime == "onnx-int8" else "float"
+
+
 def _plan_for(plans: dict[str, dict[str, Any]], runtime: str) -> dict[str, Any] | None:
-    """The plan whose windows per pass ``runtime`` runs (int8: one window a call; the others: their batches)."""
-    return plans.get("onnx-int8" if runtime == "onnx-int8" else "float")
+    """The plan whose windows per pass ``runtime`` runs (none where planning failed)."""
+    return plans.get(_plan_key(runtime))
 
 
 def paired_rounds(measure: dict[str, Any], rounds: int) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from nianbao.evaluation.bench_pipeline import GLUED_STYLES, make_corpus, write_r
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.charmap import CharMap
-from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, TaggerSpec, default_model_dir, pack
+from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, OnnxBackend, TaggerSpec, default_model_dir, pack
 from nianbao.tagger.windows import plan_windows
 
 console = Console()
@@ -107,29 +107,18 @@ class _Count(logging.Handler):
         self.count += self.needle in record.getMessage()
 
 
-def one_thread_session(path: Path) -> Any:
-    """An ONNX Runtime session as a worker opens it (one thread, every graph optimisation)."""
-    # local: onnxruntime loads only for the ONNX runtime
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.intra_op_num_threads, opts.inter_op_num_threads = 1, 1
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-def time_windows(session: Any, windows: Sequence[np.ndarray], batch: int, charmap: CharMap,
+def time_windows(backend: OnnxBackend, windows: Sequence[np.ndarray], batch: int, charmap: CharMap,
                  repeats: int) -> tuple[float, list[np.ndarray]]:
     """Best ms per window over ``repeats`` passes of ``windows`` in calls of ``batch``, and each window's argmax
     tags (padding cut off)."""
     calls = [pack(windows[i:i + batch], charmap) for i in range(0, len(windows), batch)]
-    session.run(["logits"], {"input_ids": calls[-1][0], "attention_mask": calls[-1][1]})  # warm-up
+    backend.logits(*calls[-1])  # warm-up
     best, tags = float("inf"), []
     for _ in range(repeats):
         outs = []
         t = time.perf_counter()
         for ids, mask in calls:
-            outs.append(session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0])
+            outs.append(backend.logits(ids, mask))
         best = min(best, time.perf_counter() - t)
         tags = [lg[r].argmax(-1) for lg in outs for r in range(lg.shape[0])]
     cut = [t[1:1 + len(w)] for t, w in zip(tags, windows, strict=True)]
@@ -161,9 +150,9 @@ def measure(folder: Path, docs: int, calibration_docs: int, seed: int, batches: 
     for name, path in models.items():
         if not path.exists():
             continue
-        session = one_thread_session(path)
+        backend = OnnxBackend(path, threads=1)  # as a worker opens it: one thread, every graph optimisation
         for b in sorted(set(batches)):
-            ms, tags = time_windows(session, windows, b, charmap, repeats)
+            ms, tags = time_windows(backend, windows, b, charmap, repeats)
             reference = tags if reference is None else reference  # the float model at the smallest batch
             rows.append({"model": name, "batch": b, "ms_per_window": ms, "argmax_agreement": agreement(tags, reference)})
     base = next((r for r in rows if r["model"] == "float" and r["batch"] == spec.window_batch), rows[0])

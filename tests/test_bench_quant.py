@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from nianbao.evaluation import bench_quant
 from nianbao.evaluation.bench_quant import app, corpus_windows, time_windows
 from nianbao.tagger.charmap import CharMap
-from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, TaggerSpec
+from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, OnnxBackend, TaggerSpec
 
 MODEL = Path(__file__).resolve().parents[1] / "models" / "nianbao-tagger"
 
@@ -35,9 +35,9 @@ def test_windows_are_the_taggers_longest_first(tmp_path: Path) -> None:
 @needs_model
 def test_batching_cuts_the_padding_off_each_windows_tags(tmp_path: Path) -> None:
     wins = corpus_windows(1, 5, MODEL, tmp_path)[-3:]  # the shortest: padded in a batch of 3
-    session = bench_quant.one_thread_session(MODEL / ONNX_FILE)
-    _, alone = time_windows(session, wins, 1, CharMap.load(MODEL), 1)
-    _, batched = time_windows(session, wins, 3, CharMap.load(MODEL), 1)
+    backend = OnnxBackend(MODEL / ONNX_FILE, threads=1)
+    _, alone = time_windows(backend, wins, 1, CharMap.load(MODEL), 1)
+    _, batched = time_windows(backend, wins, 3, CharMap.load(MODEL), 1)
     assert [len(t) for t in alone] == [len(t) for t in batched] == [len(w) for w in wins]
     assert bench_quant.agreement(batched, alone) > 0.999  # float kernels may round a padded batch differently
 
