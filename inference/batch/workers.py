@@ -45,6 +45,7 @@ from nianbao.rules import gc_paused
 
 POLL_S = 0.1  # how often deadlines and memory are checked
 STARTUP_TIMEOUT_S = 600.0  # a worker that has not loaded its pipeline by then is a broken setup, not a bad document
+EXIT_WAIT_S = 1.0  # a worker whose pipe broke is ending: how long to wait for its exit code
 Setup = Callable[[Pipeline], None]  # run in each worker once its pipeline is built (tests use it to plant a slow input)
 
 
@@ -290,6 +291,7 @@ class LimitedPool:
         self._wait()
         for i, w in enumerate(list(self._workers)):
             if not self._drain(w) or not w.proc.is_alive():
+                w.proc.join(EXIT_WAIT_S)  # its pipe closes a moment before it can be reaped: the code, not None
                 self._replace(i, "crash", f"exit code {w.proc.exitcode}")
                 continue
             self._check_limits(i, w)
