@@ -10,7 +10,7 @@ on the same windows of generated glued reports (normalised as the pipeline norma
 - the float export (``model.onnx``), the shipped dynamic int8 model (``model.int8.onnx``), and a static
   int8 model quantised in the run (QDQ format, uint8 activations, int8 weights per channel, MinMax
   calibration on the windows of *other* generated reports);
-- each at 1 and at 16 windows per call (``--batches``).
+- each at 1 and at 16 windows per call (``--batch``, repeatable).
 
 It prints each one's ms per window (best of ``--repeats`` passes), the ratio against the float model at its
 shipped batch (the baseline, timed in the same run), and the share of window positions whose argmax tag
