@@ -65,7 +65,7 @@ _DEC = re.compile(r"^(?:0|[1-9]\d{0,9})(?:\.\d{1,6})?$")
 _NEG = re.compile(r"^-?(?:0|[1-9]\d{0,6})$")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Item:
     """A piece of a row: ``run`` (digits that may hold several cells), ``cell`` or ``blank``.
 
@@ -80,8 +80,13 @@ class Item:
     probs: tuple[float, ...] | None = None
     unit: str | None = None
 
+    def __init__(self, kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | None = None,
+                 unit: str | None = None) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.kind, self.text, self.start, self.end, self.probs, self.unit = kind, text, start, end, probs, unit
 
-@dataclass(frozen=True)
+
+@dataclass(unsafe_hash=True)
 class Slot:
     """One resolved cell: its text (None for a blank), span, and how it was found."""
 
@@ -91,41 +96,9 @@ class Slot:
     kind: str  # "cell" | "blank" | "split" | "gap"
     unit: str | None = None
 
-
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _raw_build() -> bool:
-    """Whether an instance can be built without ``__init__`` (Python classes: yes; compiled by mypyc: no)."""
-    try:
-        _new(Item)
-    except TypeError:
-        return False
-    return True
-
-
-_RAW = _raw_build()
-
-
-def item(kind: str, text: str, start: int, end: int, probs: tuple[float, ...] | None = None,
-         unit: str | None = None) -> Item:
-    """``Item(kind, text, start, end, probs, unit)``, built without the frozen dataclass's per-field setattr
-    (the rows of a report build thousands)."""
-    if not _RAW:
-        return Item(kind, text, start, end, probs, unit)
-    obj = _new(Item)
-    _set(obj, "__dict__", {"kind": kind, "text": text, "start": start, "end": end, "probs": probs, "unit": unit})
-    return obj
-
-
-def slot(text: str | None, start: int, end: int, kind: str, unit: str | None = None) -> Slot:
-    """``Slot(text, start, end, kind, unit)``, built as ``item`` builds an ``Item``."""
-    if not _RAW:
-        return Slot(text, start, end, kind, unit)
-    obj = _new(Slot)
-    _set(obj, "__dict__", {"text": text, "start": start, "end": end, "kind": kind, "unit": unit})
-    return obj
+    def __init__(self, text: str | None, start: int, end: int, kind: str, unit: str | None = None) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.text, self.start, self.end, self.kind, self.unit = text, start, end, kind, unit
 
 
 @dataclass
@@ -137,17 +110,26 @@ class Candidate:
     violations: int = 0
     values: tuple[float | int | None, ...] = field(default=())
 
+    def __init__(self, slots: tuple[Slot, ...], logp: float, violations: int = 0,
+                 values: tuple[float | int | None, ...] = ()) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.slots, self.logp, self.violations, self.values = slots, logp, violations, values
+
     def texts(self) -> tuple[str | None, ...]:
         """The cell texts, in column order."""
         return tuple(s.text for s in self.slots)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class ColRule:
     """What a column's cells may look like inside a glued run."""
 
     decimal: bool = False
     negative: bool = False
+
+    def __init__(self, decimal: bool = False, negative: bool = False) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.decimal, self.negative = decimal, negative
 
     def valid(self, text: str) -> bool:
         """Whether ``text`` can be one cell of this column (no leading zeros except ``0``).
@@ -263,16 +245,16 @@ def _direct(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
     lp = _base_lp(items)
     for col, (it, a, b) in enumerate(pieces):
         if it.kind == "blank":
-            slots.append(slot(None, it.start, it.end, "blank"))
+            slots.append(Slot(None, it.start, it.end, "blank"))
             values.append(None)
         elif it.kind == "cell":
-            slots.append(slot(it.text, it.start, it.end, "cell", it.unit))
+            slots.append(Slot(it.text, it.start, it.end, "cell", it.unit))
             values.append(_val(it))
         else:
             piece = it.text[a:b]
             if not rules[col].valid(piece):
                 return None
-            slots.append(slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
+            slots.append(Slot(piece, it.start + a, it.start + b, "split", it.unit if b == len(it.text) else None))
             values.append(cell_value(piece))
             if a > 0:
                 lp += _cut_lp(it, a) + (MARK_LOGP if piece == "-" and rules[col].negative else 0.0)
@@ -344,7 +326,7 @@ def _block_search(it: Item, n: int, sizes: list[int], budget: Budget) -> list[Ca
         return found
 
     for cuts in blocks(0, 0):
-        slots = tuple(slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
+        slots = tuple(Slot(text[a:b], it.start + a, it.start + b, "split", it.unit if b == len(text) else None)
                       for a, b in cuts)
         values = tuple(int(text[a:b]) for a, b in cuts)
         lp = _base_lp([it]) + sum(_cut_lp(it, a) for a, _ in cuts[1:])
@@ -420,7 +402,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if gaps and remaining_cols > min_left:  # a blank cell that left no trace, here
             at = it.start + pos if it is not None else (slots[-1].end if slots else 0)
-            push(slot(None, at, at, "gap"), None)
+            push(Slot(None, at, at, "gap"), None)
             if ok(col):
                 rec(k, pos, col + 1, lp + GAP_LOGP)
             pop()
@@ -428,7 +410,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
             return
         if it.kind != "run":
             text = None if it.kind == "blank" else it.text
-            push(slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
+            push(Slot(text, it.start, it.end, it.kind, it.unit), None if it.kind == "blank" else _val(it))
             if ok(col):
                 rec(k + 1, 0, col + 1, lp)
             pop()
@@ -460,7 +442,7 @@ def _search(items: Sequence[Item], n: int, sums: Sequence[tuple[int, Sequence[in
                 if room < 8 and partial >= 10 ** room:
                     break
             last = left == 0
-            push(slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
+            push(Slot(piece, it.start + pos, it.start + end, "split", it.unit if last else None), cell_value(piece))
             if ok(col):
                 step = (0.0 if last else _cut_lp(it, end)) + (MARK_LOGP if piece == "-" and rule.negative else 0.0)
                 rec(k + 1 if last else k, 0 if last else end, col + 1, lp + step)

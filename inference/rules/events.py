@@ -40,6 +40,13 @@ class Event:
     parts: list[tuple[int, int]] = field(default_factory=list)  # the tagger's own cells inside a run
     rescued: bool = False  # a value the tagger left untagged, read from the text by ``untagged_values``
 
+    def __init__(self, tag: str, start: int, end: int, text: str, line: int = 0, run: bool = False,
+                 parts: list[tuple[int, int]] | None = None, rescued: bool = False) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.tag, self.start, self.end, self.text, self.line, self.run = tag, start, end, text, line, run
+        self.parts = [] if parts is None else parts
+        self.rescued = rescued
+
     @property
     def digits(self) -> str:
         """A run's text with full-width digits folded (same length as ``text``)."""

@@ -25,6 +25,14 @@ class Evidence:
     agree: bool | None = None  # whether the rules-only reader's second reading agrees (None: not checked)
     stream: bool = False  # placed by its position in a value stream (``rules.stream``, ``rules.t4_order``), not by a row label
 
+    def __init__(self, kind: str, label_score: float = 1.0, alternatives: int = 1, posterior: float = 1.0,
+                 tag_prob: float | None = None, start_prob: float | None = None, rescued: bool = False,
+                 model: bool = False, agree: bool | None = None, stream: bool = False) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.kind, self.label_score, self.alternatives, self.posterior = kind, label_score, alternatives, posterior
+        self.tag_prob, self.start_prob, self.rescued, self.model = tag_prob, start_prob, rescued, model
+        self.agree, self.stream = agree, stream
+
 
 @dataclass
 class TableBuild:

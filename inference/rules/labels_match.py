@@ -167,12 +167,16 @@ COL_TARGETS: tuple[Target, ...] = (
 _GROUP_PREFIXES = ("本年度办理结果", "不予公开", "无法提供", "不予处理", "其他处理")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Match:
     """A target with its similarity score in [0, 1]."""
 
     target: Target
     score: float
+
+    def __init__(self, target: Target, score: float) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.target, self.score = target, score
 
     @property
     def key(self) -> str:

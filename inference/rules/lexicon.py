@@ -183,7 +183,7 @@ def _head_entries() -> list[Entry]:
 ENTRIES: tuple[Entry, ...] = tuple(_t2_entries() + _t3_entries() + _head_entries())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Match:
     """One label found in the text: its entry and span (numbering and remark included)."""
 
@@ -191,6 +191,10 @@ class Match:
     start: int
     end: int
     exact: bool = True
+
+    def __init__(self, entry: Entry, start: int, end: int, exact: bool = True) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.entry, self.start, self.end, self.exact = entry, start, end, exact
 
 
 def numbering_start(text: str, start: int, expected: str | None) -> int | None:

@@ -42,6 +42,14 @@ class PrintedRow:
     headers: list[str] = field(default_factory=list)  # table 2: the sub-table's column keys
     units: dict[str, str] = field(default_factory=dict)  # column key -> unit its header names
 
+    def __init__(self, labels: list[Event], match: Match | None = None, items: list[Event] | None = None,
+                 headers: list[str] | None = None, units: dict[str, str] | None = None) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.labels, self.match = labels, match
+        self.items = [] if items is None else items
+        self.headers = [] if headers is None else headers
+        self.units = {} if units is None else units
+
     @property
     def key(self) -> str | None:
         """The catalogue row key (None when unmatched)."""

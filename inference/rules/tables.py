@@ -32,7 +32,6 @@ from nianbao.rules.digits import (
     Identity,
     Item,
     Slot,
-    item,
     row_candidates,
     single_swaps,
     solve_rows,
@@ -76,6 +75,12 @@ class _Row:
     rescued: bool = False  # its values were read from text the tagger left untagged
     stream: bool = False  # placed by its position in a value stream (table 3's rows, table 4's blocks)
     budget: bool = False  # the search for its cuts ran out of its budget: its readings are the ones found so far
+
+    def __init__(self, fids: list[str], label: PrintedRow | None, cands: list[Candidate], units: list[str | None],
+                 note: str | None = None, rescued: bool = False, stream: bool = False, budget: bool = False) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.fids, self.label, self.cands, self.units = fids, label, cands, units
+        self.note, self.rescued, self.stream, self.budget = note, rescued, stream, budget
 
 
 # ----------------------------------------------------------------- stage
@@ -132,11 +137,11 @@ def _items(probs: Any, evs: list[Event]) -> list[Item]:
     items = []
     for e in evs:
         if e.tag == "BLANK":
-            items.append(item("blank", "", e.start, e.end))
+            items.append(Item("blank", "", e.start, e.end))
         elif e.run:
-            items.append(item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
+            items.append(Item("run", e.digits, e.start, e.end, _start_probs(probs, e.start, e.end)))
         else:
-            items.append(item("cell", e.text, e.start, e.end))
+            items.append(Item("cell", e.text, e.start, e.end))
     return items
 
 

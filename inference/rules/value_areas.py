@@ -38,7 +38,7 @@ VALUE_PREFIX_RE = re.compile(r"[\d〇]+(?:\.\d+)?")
 _TAB_OR_BREAK = re.compile(r"[\t\n]")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Item:
     """A label (or a piece of a wrapped one) or a heading, in text order."""
 
@@ -46,6 +46,10 @@ class Item:
     end: int
     tag: str
     entry: Entry | None = None
+
+    def __init__(self, start: int, end: int, tag: str, entry: Entry | None = None) -> None:
+        """Written out so that mypyc compiles it (``nianbao.rules._native``)."""
+        self.start, self.end, self.tag, self.entry = start, end, tag, entry
 
     @property
     def anchor(self) -> bool:
