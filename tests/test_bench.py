@@ -166,3 +166,29 @@ def test_cpu_per_report_counts_the_network_within_the_whole() -> None:
     total, net = cpu_per_report(Pipeline(PipelineConfig(runtime="onnx", threads=1)), items, 2)
     assert 0 < net < total
     assert cpu_per_report(Pipeline(PipelineConfig(use_model=False)), items, 2)[1] == 0.0
+
+
+def test_bench_rules_counts_the_rule_stage(tmp_path: Path) -> None:
+    """``bench_rules count`` (what cachegrind runs) reads the tagged reports it is given: the first ``warm`` always,
+    the rest only when measuring; the cachegrind line parses (doctest)."""
+    import pickle
+
+    from nianbao.evaluation import bench_rules
+
+    assert doctest.testmod(bench_rules).failed == 0
+    corpus = tmp_path / "c.jsonl"
+    make_corpus(3, 5, corpus)
+    pipe = Pipeline(PipelineConfig(use_model=False))  # the rules-only reader tags
+    docs = pipe.tagger.tag([pipe.start(item) for item in iter_inputs([corpus])])
+    tagged = tmp_path / "t.pkl"
+    tagged.write_bytes(pickle.dumps(docs))
+    for measure, read in (("0", 1), ("1", 3)):
+        seen: list[str] = []
+        real = bench_rules.apply_rules
+        bench_rules.apply_rules = lambda d, _seen=seen, _real=real: _seen.append(d.norm_text) or _real(d)
+        try:
+            res = CliRunner().invoke(bench_rules.app, ["count", str(tagged), "1", measure])
+        finally:
+            bench_rules.apply_rules = real
+        assert res.exit_code == 0, res.output
+        assert seen == [d.norm_text for d in docs[:read]]

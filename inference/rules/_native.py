@@ -14,10 +14,10 @@ directly, so this module (imported first by ``nianbao.rules``) decides for all o
 The records are the same either way; only the rule stage's speed differs.
 
 mypyc compiles the methods a module's source holds, not those that ``@dataclass`` writes when the class is
-created: a generated ``__init__`` runs interpreted (about 1 µs a call, a frozen class's per-field
-``object.__setattr__`` included), and the rules build a couple of thousand events, label matches, slots,
-candidates and evidence records per report. Those classes write their ``__init__`` out (20x faster
-compiled; not frozen, since a compiled ``__init__`` cannot store into a frozen class, and hashed as before
+created: a generated ``__init__`` runs interpreted (a frozen class's per-field ``object.__setattr__``
+included), and the rules build a couple of thousand events, label matches, slots,
+candidates and evidence records per report. Those classes write their ``__init__`` out (compiled;
+not frozen, since a compiled ``__init__`` cannot store into a frozen class, and hashed as before
 with ``unsafe_hash``); ``tests/test_native_init.py`` holds each to its fields.
 """
 
