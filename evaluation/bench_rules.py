@@ -14,7 +14,9 @@ counts instructions instead of timing, which this machine's drifting speed does 
 cachegrind runs a process that reads ``warm`` tagged reports (the memos warm, as in a worker that has run a
 while) and then ``n`` more, and one that stops after the ``warm``; the difference over ``n`` is the rule
 stage's instructions per report, for the installed build and the Python sources in the same run. Needs
-``valgrind`` (Debian: ``apt-get install valgrind``); a few minutes.
+``valgrind`` (Debian: ``apt-get install valgrind``); a few minutes. The count is not exact: a process's
+start-up varies by about 30 M instructions from one run to the next (three runs of one ``count`` process:
+3,985, 3,996 and 4,013 M), so ``n`` must be large: at 40 that is under 1 M a report.
 """
 
 from __future__ import annotations
@@ -36,19 +38,26 @@ from pathlib import Path
 import typer
 
 from nianbao.batch.workers import build_pipeline
+from nianbao.document import Document
 from nianbao.evaluation.bench_pipeline import GLUED_STYLES, make_corpus
 from nianbao.inputs import iter_inputs
-from nianbao.pipeline import PipelineConfig
+from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.rules import _native, apply_rules
 
 app = typer.Typer(add_completion=False)
 
 
+def tagged_docs(pipe: Pipeline, corpus: Path) -> list[Document]:
+    """The corpus's documents normalised, and tagged where they did not fail, as a worker would."""
+    docs = [pipe.start(item) for item in iter_inputs([corpus])]
+    pipe.tagger.tag([d for d in docs if d.status != "error"])
+    return docs
+
+
 def time_rules(corpus: Path, passes: int = 3) -> dict[str, object]:
     """Tag the corpus once, then the rule stage's best CPU ms per report over ``passes``, and the records' hash."""
     pipe = build_pipeline(PipelineConfig(runtime="onnx-int8"))
-    docs = [pipe.start(item) for item in iter_inputs([corpus])]
-    pipe.tagger.tag([d for d in docs if d.status != "error"])
+    docs = tagged_docs(pipe, corpus)
     best, digest = float("inf"), ""
     for _ in range(passes):
         batch = [copy.deepcopy(d) for d in docs]
@@ -64,11 +73,16 @@ def time_rules(corpus: Path, passes: int = 3) -> dict[str, object]:
     return {"native": _native.NATIVE, "ms_per_report": 1000 * best / len(docs), "records_sha256": digest}
 
 
-def _run(corpus: Path, pure: bool) -> dict[str, object]:
+def _env(pure: bool) -> dict[str, str]:
+    """This process's environment for a child that runs the rules as installed, or (``pure``) from the sources."""
     env = {k: v for k, v in os.environ.items() if k != "NIANBAO_PURE"}
     if pure:
         env["NIANBAO_PURE"] = "1"
-    out = subprocess.run([sys.executable, "-m", "nianbao.evaluation.bench_rules", "one", str(corpus)], env=env,
+    return env
+
+
+def _run(corpus: Path, pure: bool) -> dict[str, object]:
+    out = subprocess.run([sys.executable, "-m", "nianbao.evaluation.bench_rules", "one", str(corpus)], env=_env(pure),
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -117,12 +131,9 @@ def irefs(stderr: str) -> int:
 
 def _counted(tagged: Path, warm: int, measure: bool, pure: bool) -> int:
     """Instructions of one ``count`` process under cachegrind."""
-    env = {k: v for k, v in os.environ.items() if k != "NIANBAO_PURE"}
-    if pure:
-        env["NIANBAO_PURE"] = "1"
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
            sys.executable, "-m", "nianbao.evaluation.bench_rules", "count", str(tagged), str(warm), str(int(measure))]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, env=_env(pure), capture_output=True, text=True, check=True)
     return irefs(out.stderr)
 
 
@@ -155,8 +166,7 @@ def instructions(n: int = typer.Option(40, help="Reports counted per corpus."),
         for name, styles in (("mixed", ()), ("glued", GLUED_STYLES)):
             corpus, tagged = Path(tmp) / f"{name}.jsonl", Path(tmp) / f"{name}.pkl"
             make_corpus(warm + n, seed, corpus, styles=styles)
-            docs = [d for d in (pipe.start(item) for item in iter_inputs([corpus])) if d.status != "error"]
-            pipe.tagger.tag(docs)
+            docs = [d for d in tagged_docs(pipe, corpus) if d.status != "error"]
             with tagged.open("wb") as f:
                 pickle.dump(docs, f)
             per = {}
