@@ -10,9 +10,10 @@ import codecs
 import doctest
 import importlib
 from functools import cache
+from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from nianbao.document import Document
@@ -360,3 +361,63 @@ def test_glued_share_bar_and_breadcrumb_in_one_line() -> None:
 ])
 def test_report_text_is_not_boilerplate(text: str) -> None:
     assert find_boilerplate(text) == []
+
+
+def _by_definition(text: str) -> list[tuple[int, int]]:
+    """Boilerplate as ``PATTERNS`` define it: every pattern's ``finditer`` over the whole text."""
+    from nianbao.normalise.boilerplate import PATTERNS, _trim, merge_spans
+
+    spans = [_trim(text, *m.span()) for p in PATTERNS for m in p.finditer(text)]
+    return merge_spans([(a, b) for a, b in spans if a < b])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["首页", "微信", "微博", "QQ", "分享", "分享到", ":", " ", "\t", "\n", "阅读数",
+                                 "浏览量", "3", "次", "当前位置", ">", "来源", "字号", "大 中 小", "扫一扫", "朋友圈",
+                                 "温馨提示", "请", "登录", "政府", "信息", "公开", "x", "【打印】", "-->"]),
+                max_size=40).map("".join))
+@example("政府\n首页 微信 公开")  # a run at a line's start: the boundary is the line break
+@example("政府首页 微信 微博 公开")  # no boundary before 首页: the run starts at 微信
+def test_boilerplate_search_finds_what_the_patterns_define(text: str) -> None:
+    """``find_boilerplate`` skips patterns whose words are absent and checks the token run's left boundary
+    itself: the spans stay exactly those of every pattern run everywhere."""
+    assert find_boilerplate(text) == _by_definition(text)
+
+
+def test_boilerplate_search_on_the_real_corpus(corpus_root: Path) -> None:
+    """The same on every real page, normalised as the pipeline normalises it."""
+    paths = sorted(p for p in corpus_root.rglob("*") if p.is_file() and p.suffix in {".txt", ".html", ".htm"})
+    assert paths
+    for path in paths:
+        norm = normalise_text(path.read_text(encoding="utf-8", errors="replace"))[0]
+        assert find_boilerplate(norm) == _by_definition(norm), path.name
+
+
+# ----------------------------------------------------------------- CharTable (translate in bulk)
+def test_char_table_equals_str_translate_on_random_text() -> None:
+    """The lookup-array translation gives exactly ``str.translate``'s string, astral characters, lone
+    surrogates and characters past the table's last key included."""
+    import random
+
+    from nianbao.normalise.chartable import CharTable
+    from nianbao.normalise.script import _t2s
+    from nianbao.normalise.unicode import _TABLE
+
+    rng = random.Random(7)
+    for table in (_TABLE, _t2s().table):
+        keys = list(table)
+        ct = CharTable(table)
+        for _ in range(200):
+            n = rng.randrange(0, 60)
+            chars = [chr(rng.choice(keys)) if rng.random() < 0.4 else chr(rng.randrange(0, 0x110000))
+                     for _ in range(n)]
+            text = "".join(chars)
+            assert ct(text) == text.translate(table)
+    assert CharTable({})("abc") == "abc"
+
+
+def test_char_table_refuses_longer_replacements() -> None:
+    from nianbao.normalise.chartable import CharTable
+
+    with pytest.raises(ValueError, match="one character"):
+        CharTable({ord("㈠"): "(一)"})

@@ -20,7 +20,7 @@ from nianbao.tagger.runtime import (
     load_model_tagger,
     load_torch_model,
 )
-from nianbao.tagger.windows import plan_windows, stitch
+from nianbao.tagger.windows import _softmax_reference, plan_windows, softmax, stitch
 from nianbao.training.train import load_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "training" / "configs"
@@ -130,6 +130,20 @@ def test_foreign_vocab_gets_reserved_rows() -> None:
 
 
 # ---------------------------------------------------------------- windows
+@pytest.mark.parametrize("cols", [1, 2, 7, 8, 9, 12, 16, 17, 23, 40])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_is_the_reference_to_the_last_bit(cols: int, dtype: type) -> None:
+    """The column-wise softmax gives numpy's own values bit for bit (a change of numpy's summation order
+    would show here first), NaN rows and a non-contiguous input included."""
+    rng = np.random.default_rng(cols)
+    x = (rng.standard_normal((301, cols)) * 6).astype(dtype)
+    x[7, 0] = np.nan
+    for arr in (x, x[::2], np.asfortranarray(x), x[:0]):
+        got, want = softmax(arr), _softmax_reference(arr)
+        assert got.dtype == want.dtype == np.float32
+        assert np.array_equal(got, want, equal_nan=True)
+
+
 @pytest.mark.parametrize(("n", "size", "overlap"), [(1, 8, 2), (8, 8, 2), (9, 8, 2), (100, 8, 3), (1000, 126, 32)])
 def test_windows_cover_and_overlap(n: int, size: int, overlap: int) -> None:
     w = plan_windows(n, size, overlap)

@@ -25,6 +25,7 @@ The date line and ``发布时间:``/``发布机构:`` are metadata, never boiler
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # Tokens that are site furniture wherever they stand alone on a line or in a run of such tokens.
 TOKENS = (
@@ -36,18 +37,20 @@ TOKENS = (
 )
 _TOK = "(?:" + "|".join(re.escape(t) for t in sorted(TOKENS, key=len, reverse=True)) + ")(?:[ \t]*:)?"
 _SP = "[ \t]"
+_TOKEN_RUN = rf"{_TOK}(?:{_SP}+{_TOK})+(?=[ \t]|$)"  # two or more tokens, a space or the line's end after
+_BREADCRUMB = "当前位置|您当前的位置|您的位置|你的位置|您所在的位置|当前页面"
 _COUNTER = "阅读数|阅读次数|阅读量|浏览次数|浏览量|浏览数|访问量|访问次数|点击数|点击量|点击率"
 
 PATTERNS: tuple[re.Pattern[str], ...] = (
     # a whole line of furniture tokens (one or more)
     re.compile(rf"^{_SP}*{_TOK}(?:{_SP}*{_TOK})*{_SP}*$", re.M),
     # a run of at least two tokens inside a line, bounded by spaces or the line's ends
-    re.compile(rf"(?:(?<=[ \t])|^){_TOK}(?:{_SP}+{_TOK})+(?=[ \t]|$)", re.M),
+    re.compile(rf"(?:(?<=[ \t])|^){_TOKEN_RUN}", re.M),
     # page counters: label and count (the count possibly on the next line); without a colon, a whole line
     re.compile(rf"(?:{_COUNTER})[ \t]*:[ \t]*(?:\n[ \t]*)?(?:\d+[ \t]*次?)?"),
     re.compile(rf"^[ \t]*(?:{_COUNTER})[ \t]*(?:\d+[ \t]*次?)?[ \t]*$", re.M),
     # breadcrumb: label and the trail (parts joined by > or »)
-    re.compile(r"(?:当前位置|您当前的位置|您的位置|你的位置|您所在的位置|当前页面)[ \t]*:[ \t]*"
+    re.compile(rf"(?:{_BREADCRUMB})[ \t]*:[ \t]*"
                r"(?:[^\s>»]+(?:[ \t]*[>»][ \t]*[^\s>»]+)*[ \t]*[>»]?)?"),
     # bare labels whose values are kept
     re.compile(r"(?:来源|信息来源|字号|字体|分享到|分享)[ \t]*:(?:[ \t]*(?:大[ \t]*中[ \t]*小|[【\[]?[ \t]*大[ \t]*[】\]]?"
@@ -59,15 +62,58 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Search:
+    """How ``find_boilerplate`` runs one of ``PATTERNS`` (same matches, less work)."""
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] = ()  # it cannot match unless one of these occurs in the text (none: always run)
+    left: str | None = None  # run without its left boundary: the character before a match must be one of these
+
+
+# PATTERNS in the order they are searched: a pattern whose words are absent is not run, and the token run's
+# left boundary (a lookbehind tried at every character) is checked on the matches instead
+_SEARCHES = (
+    _Search(PATTERNS[0]),
+    _Search(re.compile(_TOKEN_RUN, re.M), left=" \t\n"),
+    _Search(PATTERNS[2], tuple(_COUNTER.split("|"))),
+    _Search(PATTERNS[3], tuple(_COUNTER.split("|"))),
+    _Search(PATTERNS[4], tuple(_BREADCRUMB.split("|"))),
+    _Search(PATTERNS[5], ("来源", "字号", "字体", "分享")),
+    _Search(PATTERNS[6], ("扫一扫", "朋友圈")),
+    _Search(PATTERNS[7], ("温馨提示",)),
+    _Search(PATTERNS[8], ("登录",)),
+)
+
+
 def find_boilerplate(text: str) -> list[tuple[int, int]]:
     """Sorted, merged ``(start, end)`` spans of boilerplate in a normalised text (whitespace trimmed)."""
     spans: list[tuple[int, int]] = []
-    for pattern in PATTERNS:
-        for m in pattern.finditer(text):
-            a, b = _trim(text, m.start(), m.end())
+    for search in _SEARCHES:
+        if search.needles and not any(n in text for n in search.needles):
+            continue
+        for a, b in _matches(search, text):
+            a, b = _trim(text, a, b)
             if a < b:
                 spans.append((a, b))
     return merge_spans(spans)
+
+
+def _matches(search: _Search, text: str) -> list[tuple[int, int]]:
+    """The spans ``finditer`` gives, the left boundary checked here: the leftmost match whose boundary holds,
+    then the next from its end, as the lookbehind would have it."""
+    if search.left is None:
+        return [m.span() for m in search.pattern.finditer(text)]
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while (m := search.pattern.search(text, pos)) is not None:
+        a = m.start()
+        if a == 0 or text[a - 1] in search.left:
+            out.append((a, m.end()))
+            pos = m.end()
+        else:
+            pos = a + 1
+    return out
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:

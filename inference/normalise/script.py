@@ -4,8 +4,9 @@
 (``opencc.OpenCC("t2s")`` from opencc-python-reimplemented; a test compares
 them), computed faster: a text without any character that a ``t2s`` entry
 changes is returned as is (one set test); OpenCC never converts across a line
-break, so a line without a phrase key is converted by ``str.translate`` with
-``TSCharacters`` (what OpenCC does to it, character by character), and only
+break, so a line without a phrase key is converted by a ``str.translate`` with
+``TSCharacters`` (what OpenCC does to it, character by character; applied in bulk,
+``chartable.CharTable``), and only
 lines holding a phrase key go through OpenCC itself. Every entry maps a key
 to a value of the same length, so the output has the input's length and the
 step's offset map is the identity; should a dictionary ever break that, the
@@ -32,6 +33,7 @@ from functools import cache
 
 import opencc
 
+from nianbao.normalise.chartable import CharTable
 from nianbao.offsets import OffsetBuilder, OffsetMap
 
 GLOSS_QUORUM = 3
@@ -84,6 +86,7 @@ class _T2S:
     triggers: frozenset[str]  # every character any entry may change
     phrases: re.Pattern[str]  # keys that only OpenCC itself may convert (TSPhrases, odd-length values)
     separators: re.Pattern[str]  # OpenCC's own segment separators: it converts between them, never across
+    translate: CharTable  # ``table`` applied in bulk
 
 
 @cache
@@ -109,7 +112,7 @@ def _t2s() -> _T2S:
                 else:
                     slow_keys.add(key)
     alternation = "|".join(re.escape(k) for k in sorted(slow_keys, key=len, reverse=True))
-    return _T2S(table, frozenset(triggers), re.compile(alternation), separators)
+    return _T2S(table, frozenset(triggers), re.compile(alternation), separators, CharTable(table))
 
 
 def to_simplified(text: str) -> tuple[str, OffsetMap | None]:
@@ -134,11 +137,11 @@ def to_simplified(text: str) -> tuple[str, OffsetMap | None]:
         a = text.rfind("\n", 0, m.start()) + 1
         b = text.find("\n", m.end())
         b = len(text) if b < 0 else b
-        pieces.append((pos, text[pos:a].translate(t2s.table), False))
+        pieces.append((pos, t2s.translate(text[pos:a]), False))
         conv = _convert_line(t2s, text[a:b])
         pieces.append((a, conv, len(conv) != b - a))
         pos = b
-    pieces.append((pos, text[pos:].translate(t2s.table), False))
+    pieces.append((pos, t2s.translate(text[pos:]), False))
     out = "".join(p for _, p, _ in pieces)
     if not any(changed for _, _, changed in pieces):
         return out, None
@@ -158,7 +161,7 @@ def _convert_line(t2s: _T2S, line: str) -> str:
     parts = t2s.separators.split(line)  # text, separator, text, ... (the pattern captures its separators)
     for i in range(0, len(parts), 2):
         part = parts[i]
-        parts[i] = _opencc().convert(part) if t2s.phrases.search(part) else part.translate(t2s.table)
+        parts[i] = _opencc().convert(part) if t2s.phrases.search(part) else t2s.translate(part)
     return "".join(parts)
 
 

@@ -5,7 +5,7 @@ Two passes, so that the common case costs one ``str.translate``:
 1. ``_special``: the few changes that alter the length (``\\r\\n`` -> ``\\n``,
    invisible characters deleted, ``㈠`` -> ``(一)``), built with an offset map
    only when such a character occurs;
-2. ``_TABLE``: one-for-one replacements (identity offset map): every space
+2. ``_TABLE``: one-for-one replacements (identity offset map), applied in bulk (``chartable.CharTable``): every space
    kind -> ``" "``; line/page separators -> ``"\\n"``; full-width ASCII
    (``０``, ``（``, ``：``, ``，``, ``｜``) -> ASCII; minus/hyphen variants ->
    ``-``; Kangxi radicals, CJK compatibility ideographs and radical
@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nianbao.normalise.chartable import CharTable
 from nianbao.offsets import OffsetBuilder, OffsetMap
 
 
@@ -57,6 +58,7 @@ RADICAL_LOOKALIKES: dict[str, str] = dict(zip(
     "民长见门马车角角飞页风龙鬼西贝韦麦黄齐齿鸟鱼骨青卤長龜黾王月歹旡巳幺卜卩臼襾", strict=True))
 
 _TABLE = _build_table()
+_TRANSLATE = CharTable(_TABLE)
 
 # Length-changing characters: deleted invisibles and multi-character expansions.
 _DELETE = ("\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufe00-\ufe0f\ufeff"
@@ -92,7 +94,7 @@ def _special(text: str) -> tuple[str, OffsetMap | None]:
 def clean_unicode(text: str) -> tuple[str, OffsetMap | None]:
     """Clean one text; returns the new text and its map to ``text`` (None = identity)."""
     text2, m = _special(text)
-    return text2.translate(_TABLE), m
+    return _TRANSLATE(text2), m
 
 
 def invisible_free(text: str) -> str:

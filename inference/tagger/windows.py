@@ -11,6 +11,7 @@ is judged mostly by the window that sees context on both sides of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -34,14 +35,17 @@ def plan_windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
+@lru_cache(maxsize=64)
 def tent_weights(length: int) -> np.ndarray:
-    """Weight of each position of a window: 1 at the edges, rising to the middle.
+    """Weight of each position of a window: 1 at the edges, rising to the middle (read-only: shared).
 
     >>> tent_weights(5).tolist()
     [1.0, 2.0, 3.0, 2.0, 1.0]
     """
     i = np.arange(length, dtype=np.float32)
-    return np.minimum(i, length - 1 - i) + 1.0
+    w = np.minimum(i, length - 1 - i) + 1.0
+    w.flags.writeable = False
+    return w
 
 
 def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarray],
@@ -80,11 +84,50 @@ def stitch(n: int, windows: Sequence[tuple[int, int]], logits: Sequence[np.ndarr
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax in float32.
+    """Row-wise softmax in float32 of a C-contiguous [n, L] array: exactly ``_softmax_reference``'s values, sooner.
+
+    numpy reduces each row of a short last axis with a call of its own (a [6000, 12] array: a quarter of a
+    millisecond for ``max``); here the reductions run column by column over all rows at once, the sum in
+    the order numpy's pairwise sum adds a row's elements, so every value is the same to the last bit.
 
     >>> softmax(np.array([[0.0, 0.0]])).tolist()
     [[0.5, 0.5]]
     """
+    if logits.ndim != 2 or not logits.shape[1] or not logits.flags.c_contiguous:
+        return _softmax_reference(logits)  # numpy's order of summation depends on the layout: its own values
+    cols = logits.shape[1]
+    top = logits[:, 0].copy()
+    for j in range(1, cols):
+        np.maximum(top, logits[:, j], out=top)
+    z = logits - top[:, None]
+    e = np.exp(z) if z.dtype == np.float32 else np.exp(z, dtype=np.float32)
+    e /= _row_sums(e)[:, None]
+    return e
+
+
+def _row_sums(e: np.ndarray) -> np.ndarray:
+    """``e.sum(axis=1)`` of a C-contiguous float32 [n, L] array, added in numpy's pairwise order: one by one
+    below 8 columns; else 8 partial sums over blocks of 8, combined pairwise, then the rest one by one."""
+    cols = e.shape[1]
+    if cols < 8:
+        out = np.zeros(len(e), dtype=e.dtype)
+        for j in range(cols):
+            out += e[:, j]
+        return out
+    part = [e[:, j].copy() for j in range(8)]
+    i = 8
+    while i < cols - cols % 8:
+        for j in range(8):
+            part[j] += e[:, i + j]
+        i += 8
+    out = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))
+    for j in range(i, cols):
+        out += e[:, j]
+    return out
+
+
+def _softmax_reference(logits: np.ndarray) -> np.ndarray:
+    """The plain numpy softmax along the last axis, float32 (the definition ``softmax`` reproduces)."""
     z = logits - logits.max(axis=-1, keepdims=True)
     e = np.exp(z, dtype=np.float32)
     return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
