@@ -55,3 +55,13 @@ def collector_off(pipe: Pipeline) -> None:
             raise RuntimeError("the garbage collector ran during a task")
 
     _wrap(pipe, "", check)
+
+
+def record_modules(pipe: Pipeline, path: str) -> None:
+    """Write to ``path`` whether the worker ran its parent's main again, and holds the CLI and the pipeline."""
+    import json
+    import sys
+
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"main_rerun": sys.modules["__main__"].__name__ == "__mp_main__",
+                   "cli": "nianbao.cli" in sys.modules, "pipeline": "nianbao.pipeline" in sys.modules}, fh)

@@ -230,3 +230,46 @@ def test_the_collector_is_paused_while_a_task_runs_and_back_on_after(tmp_path: P
         records.append(rec)
     assert records == _reference(src)
     assert len(records) == 5 and all(r["status"] != "error" for r in records)
+
+
+def test_a_worker_does_not_run_the_programs_main_again(tmp_path: Path) -> None:
+    """A program whose main imports the CLI (as the ``nianbao`` console script does) starts its workers without
+    running that main again: they hold neither it nor the CLI, and parse as before."""
+    src = _corpus(tmp_path / "c.jsonl", 3)
+    seen = tmp_path / "modules.json"
+    script = tmp_path / "prog.py"
+    script.write_text(f"""import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from functools import partial
+from pathlib import Path
+
+import nianbao.cli  # what a re-run main would pull into every worker
+from limits_hooks import record_modules
+from nianbao.batch.engine import LocalEngine
+from nianbao.inputs import iter_inputs
+from nianbao.pipeline import PipelineConfig
+
+if __name__ == "__main__":
+    eng = LocalEngine(PipelineConfig(use_model=False), workers=1, batch_size=2, doc_timeout=60, max_worker_mb=0,
+                      worker_setup=partial(record_modules, path=sys.argv[2]))
+    print(sum(1 for r in eng.run(iter_inputs([Path(sys.argv[1])])) if r["status"] != "error"))
+""", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), str(src), str(seen)], capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert out.stdout.split() == ["3"]
+    assert json.loads(seen.read_text(encoding="utf-8")) == {"main_rerun": False, "cli": False, "pipeline": True}
+
+
+def test_a_setup_from_main_keeps_main_in_the_worker() -> None:
+    """A setup hook that only ``__main__`` can give back (or that cannot be pickled) starts the worker as before."""
+    from limits_hooks import record_modules
+
+    from nianbao.batch.workers import needs_main
+
+    def from_main(pipe: object) -> None:  # pragma: no cover - never called
+        pass
+
+    from_main.__module__ = "__main__"
+    assert needs_main(None) is False
+    assert needs_main(partial(record_modules, path="x")) is False
+    assert needs_main(from_main) is True
