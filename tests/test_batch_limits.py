@@ -273,3 +273,29 @@ def test_a_setup_from_main_keeps_main_in_the_worker() -> None:
     assert needs_main(None) is False
     assert needs_main(partial(record_modules, path="x")) is False
     assert needs_main(from_main) is True
+
+
+def test_main_is_restored_when_workers_start_from_several_threads() -> None:
+    """Worker starts from several threads at once each see the stand-in main, and the real one is back after."""
+    from nianbao.batch.workers import main_left_alone
+
+    real = sys.modules["__main__"]
+    seen: list[bool] = []
+
+    def start() -> None:
+        for _ in range(200):
+            with main_left_alone():
+                seen.append(sys.modules["__main__"] is not real and not getattr(sys.modules["__main__"], "__file__", None))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: inside the swaps too
+    try:
+        threads = [threading.Thread(target=start) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert sys.modules["__main__"] is real
+    assert len(seen) == 800 and all(seen)

@@ -158,6 +158,9 @@ def needs_main(setup: Setup | None) -> bool:
         return True
 
 
+_MAIN_SWAP = threading.Lock()
+
+
 @contextmanager
 def main_left_alone(keep: bool = False) -> Iterator[None]:
     """While a worker process starts: the child does not run the program's ``__main__`` again.
@@ -168,15 +171,19 @@ def main_left_alone(keep: bool = False) -> Iterator[None]:
     uses, at every start and every replacement. multiprocessing leaves the child's main alone when the
     parent's has neither a module spec nor a file, so ``start`` is shown such a stand-in for its duration.
     ``keep`` (a setup hook that lives in ``__main__``) starts the child as before."""
-    main = sys.modules.get("__main__")
-    if keep or main is None:
+    if keep:
         yield
         return
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
+    with _MAIN_SWAP:  # pools starting workers from several threads at once must not restore each other's stand-in
+        main = sys.modules.get("__main__")
+        if main is None:
+            yield
+            return
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
 
 
 @dataclass
