@@ -430,29 +430,31 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
     torch.set_num_threads(1)
     try:
         size = config.batch_size
+
+        def finish(chunk: list[Any]) -> list[Any]:
+            return [pipe.finish(d) for d in chunk]
+
         t = time.perf_counter()
-        docs = per_task(pipe.start, items, size)
+        docs = per_task(lambda chunk: [pipe.start(item) for item in chunk], items, size)
         secs["decode+normalise"] = time.perf_counter() - t
         live = [d for d in docs if d.status != "error"]
         forward = time_forward(tagger)
         t = time.perf_counter()
-        for b in range(0, len(live), size):
-            with gc_paused():
-                tagger.tag(live[b:b + size])
+        per_task(tagger.tag, live, size)
         secs["tag"] = time.perf_counter() - t
         forward_secs = forward()
         copies = [d.model_copy(deep=True) for d in docs] if profile_rules else []
         t = time.perf_counter()
-        docs = per_task(pipe.finish, docs, size)
+        docs = per_task(finish, docs, size)
         secs["rules"] = time.perf_counter() - t
         t = time.perf_counter()
-        per_task(lambda d: json.dumps(d.to_record(), ensure_ascii=False), docs, size)
+        per_task(lambda chunk: [json.dumps(d.to_record(), ensure_ascii=False) for d in chunk], docs, size)
         secs["serialise"] = time.perf_counter() - t
         hot: list[dict[str, Any]] = []
         if profile_rules:
             prof = cProfile.Profile()
             prof.enable()
-            per_task(pipe.finish, copies, size)
+            per_task(finish, copies, size)
             prof.disable()
             hot = hot_spots(prof, top)
     finally:
@@ -478,17 +480,18 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
 
 
 def per_task(fn: Any, items: list[Any], size: int) -> list[Any]:
-    """``[fn(x) for x in items]``, ``size`` at a time, with the cyclic collector paused within each group as a
-    worker pauses it for a task: collections fall between tasks, not after every report (as they would with
-    the collector on, every report's rule stage re-enabling it on a process full of the others' documents).
+    """``fn`` over ``items`` a chunk of ``size`` at a time (``chunked``), the results joined, with the cyclic
+    collector paused within each chunk as a worker pauses it for a task: collections fall between tasks,
+    not after every report (as they would with the collector on, every report's rule stage re-enabling it
+    on a process full of the others' documents).
 
-    >>> per_task(str, [1, 2, 3], 2)
-    ['1', '2', '3']
+    >>> per_task(lambda chunk: [sum(chunk)], [1, 2, 3], 2)
+    [3, 3]
     """
     out: list[Any] = []
-    for b in range(0, len(items), size):
+    for chunk in chunked(items, size):
         with gc_paused():
-            out += [fn(x) for x in items[b:b + size]]
+            out += fn(chunk)
     return out
 
 

@@ -404,7 +404,7 @@ def test_char_table_equals_str_translate_on_random_text() -> None:
     from nianbao.normalise.unicode import _TABLE
 
     rng = random.Random(7)
-    for table in (_TABLE, _t2s().table):
+    for table in (_TABLE, _t2s().translate.table):
         keys = list(table)
         ct = CharTable(table)
         for _ in range(200):

@@ -82,11 +82,10 @@ def _opencc():  # noqa: ANN202 - opencc.OpenCC
 class _T2S:
     """OpenCC's ``t2s`` data, arranged for speed."""
 
-    table: dict[int, str]  # TSCharacters: char -> first candidate, where it differs and has one char
+    translate: CharTable  # TSCharacters: char -> first candidate, where it differs and has one char (``.table``)
     triggers: frozenset[str]  # every character any entry may change
     phrases: re.Pattern[str]  # keys that only OpenCC itself may convert (TSPhrases, odd-length values)
     separators: re.Pattern[str]  # OpenCC's own segment separators: it converts between them, never across
-    translate: CharTable  # ``table`` applied in bulk
 
 
 @cache
@@ -112,7 +111,7 @@ def _t2s() -> _T2S:
                 else:
                     slow_keys.add(key)
     alternation = "|".join(re.escape(k) for k in sorted(slow_keys, key=len, reverse=True))
-    return _T2S(table, frozenset(triggers), re.compile(alternation), separators, CharTable(table))
+    return _T2S(CharTable(table), frozenset(triggers), re.compile(alternation), separators)
 
 
 def to_simplified(text: str) -> tuple[str, OffsetMap | None]:

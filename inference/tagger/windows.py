@@ -100,7 +100,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     for j in range(1, cols):
         np.maximum(top, logits[:, j], out=top)
     z = logits - top[:, None]
-    e = np.exp(z) if z.dtype == np.float32 else np.exp(z, dtype=np.float32)
+    e = np.exp(z, dtype=np.float32)
     e /= _row_sums(e)[:, None]
     return e
 
