@@ -137,7 +137,21 @@ def machine_info() -> dict[str, Any]:
     except AttributeError:  # pragma: no cover - non-Linux
         usable = os.cpu_count()
     return {"cpu_count": os.cpu_count(), "usable_cpus": usable, "platform": platform.platform(),
-            "machine": platform.machine(), "processor": platform.processor(), "python": platform.python_version()}
+            "machine": platform.machine(), "processor": platform.processor(), "python": platform.python_version(),
+            **cpu_model()}
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, Any]:
+    """The CPU's model name and whether it has AVX2 and AVX-512 VNNI (int8 kernels, and so the int8 figures,
+    differ with them); empty where ``cpuinfo`` cannot be read."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    first = text.split("\n\n", 1)[0]  # the first processor's block
+    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in first.splitlines() if ":" in line)}
+    flags = set(fields.get("flags", "").split())
+    return {"cpu_model": fields.get("model name", ""), "avx2": "avx2" in flags, "avx512_vnni": "avx512_vnni" in flags}
 
 
 # ---------------------------------------------------------------------------------------------------------------

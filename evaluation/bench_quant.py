@@ -1,4 +1,4 @@
-"""The network's other recipes, timed per window on one thread in one run: static int8 and batch shapes.
+"""The network's other recipes, timed per window on one thread in one run: static int8, layer-norm fusion, batch shapes.
 
     python -m nianbao.evaluation.bench_quant --docs 20 --calibration-docs 30   # about 3 minutes
 
@@ -7,7 +7,9 @@ quantisation with calibration windows from the synthetic corpus, and other batch
 on the same windows of generated glued reports (normalised as the pipeline normalises them, cut by
 ``plan_windows``, longest first as the tagger orders them), with one ONNX Runtime thread as a worker runs:
 
-- the float export (``model.onnx``), the shipped dynamic int8 model (``model.int8.onnx``), and a static
+- the float export (``model.onnx``), the shipped dynamic int8 model (``model.int8.onnx``), each also with
+  ONNX Runtime's residual layer-norm fusion at load (``SkipLayerNormFusion``, which the tagger's sessions
+  leave out: ``runtime.UNFUSED_AT_LOAD``), and a static
   int8 model quantised in the run (QDQ format, uint8 activations, int8 weights per channel, MinMax
   calibration on the windows of *other* generated reports);
 - each at 1 and at 16 windows per call (``--batch``, repeatable).
@@ -35,7 +37,15 @@ from nianbao.evaluation.bench_pipeline import GLUED_STYLES, make_corpus, write_r
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.charmap import CharMap
-from nianbao.tagger.runtime import INT8_FILE, ONNX_FILE, OnnxBackend, TaggerSpec, default_model_dir, pack
+from nianbao.tagger.runtime import (
+    INT8_FILE,
+    ONNX_FILE,
+    UNFUSED_AT_LOAD,
+    OnnxBackend,
+    TaggerSpec,
+    default_model_dir,
+    pack,
+)
 from nianbao.tagger.windows import plan_windows
 
 console = Console()
@@ -144,13 +154,19 @@ def measure(folder: Path, docs: int, calibration_docs: int, seed: int, batches: 
     t = time.perf_counter()
     static, left_float = quantize_static_qdq(folder, tmp / STATIC_FILE, calibration)
     quantise_s = time.perf_counter() - t
-    models = {"float": folder / ONNX_FILE, "dynamic int8 (shipped)": folder / INT8_FILE, "static int8 (QDQ)": static}
+    models = {"float": (folder / ONNX_FILE, UNFUSED_AT_LOAD),
+              "float, SkipLayerNorm fused": (folder / ONNX_FILE, ()),
+              "dynamic int8 (shipped)": (folder / INT8_FILE, UNFUSED_AT_LOAD),
+              "dynamic int8, SkipLayerNorm fused": (folder / INT8_FILE, ()),
+              "static int8 (QDQ)": (static, UNFUSED_AT_LOAD)}
     rows: list[dict[str, Any]] = []
     reference: list[np.ndarray] | None = None
-    for name, path in models.items():
+    for name, (path, disabled) in models.items():
         if not path.exists():
             continue
-        backend = OnnxBackend(path, threads=1)  # as a worker opens it: one thread, every graph optimisation
+        # as a worker opens it: one thread, every graph optimisation but the residual layer norms' fusion
+        # (runtime.UNFUSED_AT_LOAD); the "fused" rows let ONNX Runtime fuse them at load, as 0.7.5's export did
+        backend = OnnxBackend(path, threads=1, disabled=disabled)
         for b in sorted(set(batches)):
             ms, tags = time_windows(backend, windows, b, charmap, repeats)
             reference = tags if reference is None else reference  # the float model at the smallest batch

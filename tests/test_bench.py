@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from nianbao.batch.engine import chunked
 from nianbao.evaluation import bench_pipeline
-from nianbao.evaluation.bench_pipeline import app, make_corpus, plan_batches
+from nianbao.evaluation.bench_pipeline import app, cpu_model, make_corpus, plan_batches
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.runtime import int8_verified
@@ -192,3 +192,11 @@ def test_bench_rules_counts_the_rule_stage(tmp_path: Path) -> None:
             bench_rules.apply_rules = real
         assert res.exit_code == 0, res.output
         assert seen == [d.norm_text for d in docs[:read]]
+
+
+def test_cpu_model_reads_the_first_processor_and_its_int8_flags(tmp_path: Path) -> None:
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Some CPU @ 2.0GHz\nflags\t\t: fpu sse avx2 avx512_vnni\n\n"
+                    "processor\t: 1\nmodel name\t: Other\nflags\t\t: fpu\n", encoding="utf-8")
+    assert cpu_model(info) == {"cpu_model": "Some CPU @ 2.0GHz", "avx2": True, "avx512_vnni": True}
+    assert cpu_model(tmp_path / "absent") == {}

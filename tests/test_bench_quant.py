@@ -49,7 +49,8 @@ def test_tiny_run_times_every_model_at_every_batch(tmp_path: Path) -> None:
                                    "--batch", "2", "--model", str(MODEL), "--json", str(out)])
     assert res.exit_code == 0, res.output
     got = json.loads(out.read_text(encoding="utf-8"))
-    models = ["float", "static int8 (QDQ)"] + (["dynamic int8 (shipped)"] if (MODEL / INT8_FILE).exists() else [])
+    int8 = ["dynamic int8 (shipped)", "dynamic int8, SkipLayerNorm fused"] if (MODEL / INT8_FILE).exists() else []
+    models = ["float", "float, SkipLayerNorm fused", "static int8 (QDQ)"] + int8
     assert sorted((r["model"], r["batch"]) for r in got["rows"]) == sorted((m, b) for m in models for b in (1, 2))
     # no row at the shipped batch (16): the baseline is the first row, the float model one window a call
     assert got["baseline"] == {"model": "float", "batch": 1}

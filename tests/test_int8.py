@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import platform
 import shutil
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from nianbao.config import PipelineConfig
@@ -23,6 +26,7 @@ from nianbao.tagger.runtime import (
     default_model_dir,
     file_sha256,
     int8_verified,
+    onnx_session,
     onnx_verified,
     runtime_summary,
 )
@@ -142,3 +146,51 @@ def test_float_onnx_on_one_thread_tags_one_window_a_call_with_the_same_probabili
     assert one.window_batch == 1 and batched.window_batch == one.spec.window_batch > 1  # an asked batch stands
     texts = [generate_one(11, k).text for k in range(3)]
     assert all((a == b).all() for a, b in zip(one.probabilities(texts), batched.probabilities(texts), strict=True))
+
+
+def _int8_weights(path: Path) -> list[Any]:
+    """The int8 initialisers (quantised weights) of an ONNX file."""
+    import onnx
+    from onnx import numpy_helper
+
+    return [numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer
+            if t.data_type == onnx.TensorProto.INT8]
+
+
+@pytest.mark.parametrize("which", ["shipped", "fresh"])
+def test_int8_weights_leave_plain_avx2_no_room_to_saturate(which: str, int8_folder: Path) -> None:
+    """Without VNNI, x86 multiplies uint8 activations by int8 weights in pairs summed into int16 (vpmaddubsw):
+    2 x 255 x 127 overflows it, 2 x 255 x 64 = 32,640 does not. Weights within +-64 (7 bits) give the same
+    integers on every AVX2 or VNNI CPU, so the probe tags stored at export are reproduced everywhere."""
+    folder = default_model_dir() if which == "shipped" else int8_folder
+    weights = _int8_weights(folder / INT8_FILE)
+    assert weights and max(int(np.abs(w.astype(np.int32)).max()) for w in weights) <= 64
+
+
+def test_float_and_int8_sessions_keep_residual_adds_and_layer_norms_apart(int8_folder: Path,
+                                                                           tmp_path: Path) -> None:
+    """ONNX Runtime's SkipLayerNormalization kernel is slower than its LayerNormalization after an Add
+    (evaluation/bench_quant): neither the export nor the session fuses them."""
+    import onnx
+
+    for name in (ONNX_FILE, INT8_FILE):
+        saved = tmp_path / f"optimised-{name}"
+        onnx_session(int8_folder / name, 1, save_optimised=saved)
+        ops = {n.op_type for n in onnx.load(str(saved)).graph.node}
+        assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops, name
+
+
+def _x86_with_avx2() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return platform.machine() in ("x86_64", "AMD64") and " avx2" in flags
+
+
+@pytest.mark.skipif(not _x86_with_avx2(), reason="the stored probe tags were made on x86 with AVX2; "
+                                                  "another architecture's int8 kernels are its own")
+def test_shipped_int8_reproduces_its_probe_on_this_cpu() -> None:
+    """auto takes the shipped int8 model on any x86 CPU with AVX2, VNNI or not."""
+    tagger = ModelTagger(default_model_dir(), runtime="auto", threads=1)
+    assert tagger.runtime == "onnx-int8", tagger.runtime_note

@@ -230,7 +230,7 @@ INT8_HEADING = "## int8 runtime"
 def int8_section(verdict: dict[str, Any]) -> str:
     """The card's section on the int8 model: the criterion, what was measured, whether ``auto`` uses it."""
     lines = [INT8_HEADING, "",
-             "`model.int8.onnx`: `model.onnx` quantised by ONNX Runtime (dynamic, int8 weights per channel), "
+             "`model.int8.onnx`: `model.onnx` quantised by ONNX Runtime (dynamic, 7-bit int8 weights per channel), "
              "written and verified by `nianbao train export-onnx` (`int8_verify.json`, onnxruntime "
              f"{verdict.get('onnxruntime', '?')}).", "",
              f"Criterion: {verdict.get('criterion', '?')}.", "",

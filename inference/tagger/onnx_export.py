@@ -1,8 +1,12 @@
 """Export a tagger folder to ONNX with fused attention, and verify it against torch.
 
 Recipe measured here: export the eager-attention model with the TorchScript
-exporter (``dynamo=False``), opset 17, then fuse attention and layer norms with
-``onnxruntime.transformers.optimizer.optimize_model(model_type="bert")``.
+exporter (``dynamo=False``), opset 17, then fuse attention, the embedding's layer norm and GELU with
+``onnxruntime.transformers.optimizer.optimize_model(model_type="bert")``. Each residual Add and the
+LayerNormalization after it stay apart (``enable_skip_layer_norm=False``; the session does not fuse them
+either, ``runtime.UNFUSED_AT_LOAD``): ONNX Runtime 1.32's ``SkipLayerNormalization`` kernel is slower than
+the two: one window a call on one thread, float 5.09 -> 4.71 ms and int8 4.39 -> 3.57 ms on an AMD EPYC with
+AVX2 (``python -m nianbao.evaluation.bench_quant``, ``evaluation/reports/bench-quant-0.7.6.json``).
 
 The export is used only if what the runtime hands on -- per-character label
 probabilities -- equals torch's on the windows of sample texts (when
@@ -83,10 +87,13 @@ def export_onnx(folder: str | Path, optimize: bool = True, texts: Sequence[str] 
                                         "logits": {0: "batch", 1: "seq"}})
         if optimize:
             # local: onnxruntime loads only for the ONNX runtime
+            from onnxruntime.transformers.fusion_options import FusionOptions
             from onnxruntime.transformers.optimizer import optimize_model
 
+            fusions = FusionOptions("bert")
+            fusions.enable_skip_layer_norm = False  # runtime.UNFUSED_AT_LOAD: faster apart
             opt = optimize_model(str(raw), model_type="bert", num_heads=cfg.num_attention_heads,
-                                 hidden_size=cfg.hidden_size)
+                                 hidden_size=cfg.hidden_size, optimization_options=fusions)
             opt.save_model_to_file(str(folder / ONNX_FILE))
         else:
             (folder / ONNX_FILE).write_bytes(raw.read_bytes())

@@ -1,7 +1,7 @@
 """The int8 tagger: ONNX Runtime dynamic quantisation of the fused float export, and its load-time probe.
 
 Recipe measured here (0.3.0 tagger, AVX-512 VNNI CPU, one thread, 16 windows of
-256): ``quantize_dynamic`` on the *fused* ``model.onnx`` (attention, layer norms
+256): ``quantize_dynamic`` on the *fused* ``model.onnx`` (attention, the embedding's layer norm
 and GELU already fused by the transformer optimizer, so ``Attention`` becomes
 ``QAttention`` and every ``MatMul`` a ``DynamicQuantizeMatMul``), int8 weights
 per output channel, activations quantised per batch at run time; the exporter's graph
@@ -9,6 +9,12 @@ needs ``DefaultTensorType=FLOAT`` for the tensors whose type the quantiser canno
 infer. 70 ms -> 50 ms per batch, file 5.9 MB -> 1.5 MB. Per-channel weights changed 3 argmax
 tags of 239,872 window positions of the synthetic test set (4 per style) against 14 for per-tensor
 weights at the same speed; leaving the embedding in float, 7.
+
+Weights are quantised to 7 bits (``reduce_range=True``: -64..64). A CPU without VNNI multiplies the
+uint8 activations by the int8 weights in pairs summed into int16 (AVX2's ``vpmaddubsw``), which saturates
+for 8-bit weights (2 x 255 x 127 > 32,767): the 8-bit 0.7.5 model changed 5 of the tags stored for its 8 probe windows on
+an AMD EPYC with AVX2 alone, so ``auto`` fell back to the float model there. With 7 bits (2 x 255 x 64 =
+32,640) every such CPU computes the integers a VNNI CPU computes.
 
 Dynamic quantisation scales activations per *call*, so a window's int8 tags would
 depend on the windows batched with it: the runtime (``ModelTagger``), the
@@ -39,7 +45,7 @@ PROBE_WINDOWS = 8
 
 
 def quantize_int8(folder: str | Path) -> Path:
-    """Write ``model.int8.onnx``: ``model.onnx`` with int8 weights and dynamically quantised activations."""
+    """Write ``model.int8.onnx``: ``model.onnx`` with 7-bit int8 weights and dynamically quantised activations."""
     # local: onnx and onnxruntime.quantization load only for the export
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -47,7 +53,7 @@ def quantize_int8(folder: str | Path) -> Path:
     folder = Path(folder)
     out = folder / INT8_FILE
     quantize_dynamic(str(folder / ONNX_FILE), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+                     reduce_range=True, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     return out
 
 

@@ -183,23 +183,41 @@ def cuda_available() -> tuple[bool, str]:
     return True, torch.cuda.get_device_name(0)
 
 
+# ONNX Runtime's SkipLayerNormalization kernel (a residual Add and its LayerNormalization in one) is slower than
+# the two apart on the CPUs measured (evaluation/bench_quant): the export leaves them apart (onnx_export) and
+# the session must not fuse them again.
+UNFUSED_AT_LOAD = ("SkipLayerNormFusion",)
+
+
+def onnx_session(path: str | Path, threads: int = 0, save_optimised: Path | None = None,
+                 disabled: Sequence[str] = UNFUSED_AT_LOAD) -> Any:
+    """An ONNX Runtime CPU session on ``path`` as the tagger runs it: every graph optimisation but ``disabled``,
+    ``threads`` intra-op threads (0: ONNX Runtime's default); ``save_optimised`` writes the graph the session
+    runs."""
+    # local: onnxruntime loads only for the ONNX runtime
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:  # one worker process per core: one thread each, no oversubscription
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    if save_optimised is not None:
+        opts.optimized_model_filepath = str(save_optimised)
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=list(disabled))
+
+
 class OnnxBackend:
     """The fast runtime: the fused ONNX export under ONNX Runtime (CPU)."""
 
     name = "onnx"
 
-    def __init__(self, path: str | Path, threads: int = 0, name: str = "onnx") -> None:
-        # local: onnxruntime loads only for the ONNX runtime
-        import onnxruntime as ort
-
+    def __init__(self, path: str | Path, threads: int = 0, name: str = "onnx",
+                 disabled: Sequence[str] = UNFUSED_AT_LOAD) -> None:
         self.name = name
         self.threads = threads  # intra-op threads (0: ONNX Runtime's default)
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:  # one worker process per core: one thread each, no oversubscription
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.session = onnx_session(path, threads, disabled=disabled)
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
