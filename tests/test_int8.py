@@ -13,6 +13,7 @@ import pytest
 
 from nianbao.config import PipelineConfig
 from nianbao.errors import StageError
+from nianbao.evaluation.bench_pipeline import cpu_model
 from nianbao.evaluation.int8_verify import record_diff
 from nianbao.tagger.quantize import make_probe, quantize_int8
 from nianbao.tagger.runtime import (
@@ -180,15 +181,7 @@ def test_float_and_int8_sessions_keep_residual_adds_and_layer_norms_apart(int8_f
         assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops, name
 
 
-def _x86_with_avx2() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return platform.machine() in ("x86_64", "AMD64") and " avx2" in flags
-
-
-@pytest.mark.skipif(not _x86_with_avx2(), reason="the stored probe tags were made on x86 with AVX2; "
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or not cpu_model().get("avx2"), reason="the stored probe tags were made on x86 with AVX2; "
                                                   "another architecture's int8 kernels are its own")
 def test_shipped_int8_reproduces_its_probe_on_this_cpu() -> None:
     """auto takes the shipped int8 model on any x86 CPU with AVX2, VNNI or not."""
