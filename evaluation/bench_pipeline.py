@@ -35,8 +35,11 @@ pairs (bare, pipeline; mixed and glued-only) are timed R - 1 more times, each
 pair back to back in alternating order (``rounds`` in the JSON), and the verdict
 is on the medians over all R (``median_of_rounds``). ``--profile`` (on by
 default) times each stage separately, in-process and on one core, on a sample of
-the corpus (decode+normalise, tagging, rules, serialisation) and keeps the rules
-stage's cProfile hot spots: where the time goes. With ``--rss-n`` it also runs
+the corpus and, with ``--glued-n``, of the glued-only one (decode+normalise,
+tagging, rules with the cross-read's second reading within them, serialisation),
+keeps the rules stage's cProfile hot spots, and sets everything but the network
+against what the ratio target leaves it (``budget``: a quarter of the network's
+time at 0.8): where the time goes, and how far from the target. With ``--rss-n`` it also runs
 ``nianbao parse`` (with the model) as a subprocess on corpora of rss_n/10 and
 rss_n reports and records peak RSS of the whole process tree (it must not grow
 with corpus size) and the run's reports/s.
@@ -67,7 +70,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nianbao import __version__
+from nianbao import __version__, rules
 from nianbao.batch.engine import LocalEngine, chunked
 from nianbao.batch.ray_engine import RayEngine
 from nianbao.batch.workers import build_pipeline
@@ -458,9 +461,13 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
         secs["tag"] = time.perf_counter() - t
         forward_secs = forward()
         copies = [d.model_copy(deep=True) for d in docs] if profile_rules else []
+        second_reading = time_calls(rules, "cross_read")  # the reader's reading that checks the model's
         t = time.perf_counter()
-        docs = per_task(finish, docs, size)
-        secs["rules"] = time.perf_counter() - t
+        try:
+            docs = per_task(finish, docs, size)
+        finally:
+            secs["rules"] = time.perf_counter() - t
+            cross_secs = second_reading()
         t = time.perf_counter()
         per_task(lambda chunk: [json.dumps(d.to_record(), ensure_ascii=False) for d in chunk], docs, size)
         secs["serialise"] = time.perf_counter() - t
@@ -488,6 +495,8 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
     if forward_secs is not None:  # the network alone, and the rest of tagging (encode, stitch, decode)
         stages["tag"].update(forward_seconds=forward_secs, forward_ms_per_report=per * forward_secs,
                              rest_ms_per_report=per * (secs["tag"] - forward_secs))
+        stages["rules"]["cross_read_ms_per_report"] = per * cross_secs  # the second reading, within the rules
+        out["budget"] = budget_of(stages)
     if profile_rules:
         out["rules_hot_spots"] = hot
     return out
@@ -515,22 +524,54 @@ def time_forward(tagger: Any, clock: Any = time.perf_counter) -> Any:
     backend = getattr(tagger, "backend", None)
     if backend is None:
         return lambda: None
-    real, spent = backend.logits, [0.0]
+    return time_calls(backend, "logits", clock)
 
-    def logits(ids: Any, mask: Any) -> Any:
+
+def time_calls(owner: Any, name: str, clock: Any = time.perf_counter) -> Any:
+    """Time every call of ``owner.name`` from now on (by ``clock``); returns a function that puts the original
+    back and gives the seconds spent in it.
+
+    >>> import types
+    >>> ns, ticks = types.SimpleNamespace(f=lambda x: x + 1), iter([1.0, 3.5])
+    >>> stop = time_calls(ns, "f", clock=lambda: next(ticks))
+    >>> ns.f(1), stop(), ns.f(1)
+    (2, 2.5, 2)
+    """
+    real, spent = getattr(owner, name), [0.0]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
         t = clock()
         try:
-            return real(ids, mask)
+            return real(*args, **kwargs)
         finally:
             spent[0] += clock() - t
 
-    backend.logits = logits
+    setattr(owner, name, timed)
 
     def stop() -> float:
-        backend.logits = real
+        setattr(owner, name, real)
         return spent[0]
 
     return stop
+
+
+def budget_of(stages: dict[str, Any], target: float = TARGET_RATIO) -> dict[str, Any] | None:
+    """What the rest of the pipeline may spend beside the network for the pipeline to run at ``target`` of the
+    bare model (network x (1 / target - 1)), what each stage spends, and by how much it is over (ms a report,
+    one core, in-process: the end-to-end ratio also pays for start-up and the parent). None without a network.
+    """
+    tag = stages.get("tag", {})
+    network = tag.get("forward_ms_per_report")
+    if network is None:
+        return None
+    rest = {"decode+normalise": stages.get("decode+normalise", {}).get("ms_per_report", 0.0),
+            "rest of tagging": tag.get("rest_ms_per_report", 0.0),
+            "rules": stages.get("rules", {}).get("ms_per_report", 0.0),
+            "serialise": stages.get("serialise", {}).get("ms_per_report", 0.0)}
+    spent, allowed = sum(rest.values()), network * (1 / target - 1)
+    return {"target_ratio": target, "network_ms_per_report": network, "allowed_rest_ms_per_report": allowed,
+            "rest_by_stage": rest, "rest_ms_per_report": spent, "over_ms_per_report": spent - allowed,
+            "ratio_in_process": network / (network + spent)}
 
 
 def hot_spots(prof: cProfile.Profile, top: int) -> list[dict[str, Any]]:
@@ -768,10 +809,13 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         result["targets"] = targets_of(med_runs, ratios, default)  # the verdict on the medians
     if profile and profile_n > 0:
         result["profile"] = {}
-        for name, cfg in (("model", PipelineConfig(model_dir=model, runtime="auto")),
-                          ("no_model", PipelineConfig(use_model=False))):
+        auto = PipelineConfig(model_dir=model, runtime="auto")
+        samples = [("model", auto, corpus), ("no_model", PipelineConfig(use_model=False), corpus)]
+        if glued_n > 0:  # the corpus furthest from the ratio target
+            samples.append(("glued_model", auto, tmp / "glued.jsonl"))
+        for name, cfg, path in samples:
             try:
-                result["profile"][name] = profile_stages(corpus, cfg, profile_n, profile_rules=name == "model")
+                result["profile"][name] = profile_stages(path, cfg, profile_n, profile_rules=name == "model")
             except Exception as exc:  # noqa: BLE001
                 result["profile"][name] = {"error": f"{type(exc).__name__}: {exc}"}
     if rss_n > 0:
@@ -861,10 +905,15 @@ def _print_profile(prof: dict[str, Any]) -> None:
     table.add_row("total", *(f"{1000 * prof[k]['total_seconds'] / max(1, prof[k]['docs']):.1f} ms  "
                              f"({prof[k]['reports_per_s_one_core']:.2f} reports/s)" for k in names))
     console.print(table)
-    tag = prof.get("model", {}).get("stages", {}).get("tag", {})
-    if "forward_ms_per_report" in tag:
-        console.print(f"model tag stage: network {tag['forward_ms_per_report']:.1f} ms/report, rest of tagging "
-                      f"(encode, stitch, softmax, decode) {tag['rest_ms_per_report']:.1f} ms/report")
+    for k in names:
+        b = prof[k].get("budget")
+        if b:
+            cross = prof[k]["stages"]["rules"].get("cross_read_ms_per_report", 0.0)
+            spent = ", ".join(f"{stage} {ms:.1f}" for stage, ms in b["rest_by_stage"].items())
+            console.print(f"{k}: network {b['network_ms_per_report']:.1f} ms/report; for {b['target_ratio']:g} of the "
+                          f"bare model the rest may take {b['allowed_rest_ms_per_report']:.1f} and takes "
+                          f"{b['rest_ms_per_report']:.1f} ({spent}; the rules' second reading {cross:.1f}): over by "
+                          f"{b['over_ms_per_report']:.1f}, in-process ratio {b['ratio_in_process']:.2f}")
     hot = prof.get("model", {}).get("rules_hot_spots") or []
     if hot:
         console.print("rules stage hot spots (tottime):")

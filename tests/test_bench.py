@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from nianbao.batch.engine import chunked
 from nianbao.evaluation import bench_pipeline
-from nianbao.evaluation.bench_pipeline import app, cpu_model, make_corpus, plan_batches
+from nianbao.evaluation.bench_pipeline import app, budget_of, cpu_model, make_corpus, plan_batches
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import Pipeline, PipelineConfig
 from nianbao.tagger.runtime import int8_verified
@@ -117,6 +117,17 @@ def test_bench_tiny_run(tmp_path: Path) -> None:
         assert abs(sum(s["share"] for s in prof["stages"].values()) - 1) < 1e-6
     hot = r["profile"]["model"]["rules_hot_spots"]
     assert 0 < len(hot) <= 15 and all(h["tottime"] >= 0 and h["calls"] > 0 for h in hot)
+    # the glued-only corpus profiled too; each model profile says what the rest of the pipeline may spend
+    glued = r["profile"]["glued_model"]
+    assert glued["docs"] == 2 and set(glued["stages"]) == {"decode+normalise", "tag", "rules", "serialise"}
+    for name in ("model", "glued_model"):
+        prof = r["profile"][name]
+        assert 0 < prof["stages"]["rules"]["cross_read_ms_per_report"] < prof["stages"]["rules"]["ms_per_report"]
+        b = prof["budget"]
+        assert b["network_ms_per_report"] == prof["stages"]["tag"]["forward_ms_per_report"]
+        assert b["allowed_rest_ms_per_report"] == pytest.approx(b["network_ms_per_report"] * 0.25)
+        assert b["rest_ms_per_report"] == pytest.approx(sum(b["rest_by_stage"].values()))
+    assert "budget" not in r["profile"]["no_model"]  # no network: nothing to measure the rest against
     assert "ratio model_onnx/bare_onnx" in res.output
 
 
@@ -200,3 +211,17 @@ def test_cpu_model_reads_the_first_processor_and_its_int8_flags(tmp_path: Path) 
                     "processor\t: 1\nmodel name\t: Other\nflags\t\t: fpu\n", encoding="utf-8")
     assert cpu_model(info) == {"cpu_model": "Some CPU @ 2.0GHz", "avx2": True, "avx512_vnni": True}
     assert cpu_model(tmp_path / "absent") == {}
+
+
+def test_budget_sets_the_rest_against_the_network() -> None:
+    """At a target of 0.8 of the bare model, everything but the network may take a quarter of the network's
+    time; the budget says what each stage spends and by how much the rest is over."""
+    stages = {"decode+normalise": {"ms_per_report": 1.0},
+              "tag": {"ms_per_report": 44.0, "forward_ms_per_report": 40.0, "rest_ms_per_report": 4.0},
+              "rules": {"ms_per_report": 9.0, "cross_read_ms_per_report": 4.0}, "serialise": {"ms_per_report": 0.5}}
+    b = budget_of(stages, 0.8)
+    assert b["network_ms_per_report"] == 40.0 and b["allowed_rest_ms_per_report"] == pytest.approx(10.0)
+    assert b["rest_by_stage"] == {"decode+normalise": 1.0, "rest of tagging": 4.0, "rules": 9.0, "serialise": 0.5}
+    assert b["rest_ms_per_report"] == pytest.approx(14.5) and b["over_ms_per_report"] == pytest.approx(4.5)
+    assert b["ratio_in_process"] == pytest.approx(40.0 / 54.5)
+    assert budget_of({"rules": {"ms_per_report": 1.0}}, 0.8) is None  # no network timed
