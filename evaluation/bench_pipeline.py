@@ -400,14 +400,15 @@ def peak_rss(cmd: list[str]) -> dict[str, Any]:
     return out
 
 
-def rss_runs(rss_n: int, seed: int, model: Path, workers: int, tmp: Path) -> dict[str, Any]:
+def rss_runs(rss_n: int, seed: int, model: Path, workers: int, tmp: Path, cross_read: bool = True
+             ) -> dict[str, Any]:
     """``nianbao parse`` with the model on rss_n/10 and rss_n reports: peak RSS, seconds, reports/s."""
     runs: dict[str, Any] = {}
     for size in sorted({max(1, rss_n // 10), rss_n}):
         path, out = tmp / f"rss-{size}.jsonl", tmp / "rss-out.jsonl"
         stats = make_corpus(size, seed + 1, path)
         cmd = [sys.executable, "-m", "nianbao", "parse", str(path), "-o", str(out), "--model", str(model),
-               "--workers", str(workers), "--no-progress"]
+               "--workers", str(workers), "--no-progress"] + ([] if cross_read else ["--no-cross-read"])
         r = peak_rss(cmd)
         written = sum(1 for _ in out.open(encoding="utf-8")) if out.exists() else 0
         r.update(docs=size, chars=stats["chars"], records=written, reports_per_s=written / r["seconds"],
@@ -652,11 +653,15 @@ def main(n: int = typer.Option(1000, help="Reports in the benchmark corpus."),
          rounds: int = typer.Option(1, help="Time the default runtime's bare model and pipeline (mixed and "
                                     "glued-only) this many times in all, pair by pair, back to back in alternating "
                                     "order; the targets' verdict is on the medians."),
+         cross_read: bool = typer.Option(True, "--cross-read/--no-cross-read",
+                                         help="Run every model pipeline with the rules-only reader's second "
+                                              "reading of the tables (the default, as `nianbao parse`), or without "
+                                              "it (the ablation: what the check costs)."),
          json_out: Path | None = typer.Option(None, "--json", help="Write the results here.")) -> None:
     """Run the benchmark and print ratios against the bare model measured in the same run."""
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp_dir:
         _bench(Path(tmp_dir), n, seed, workers, model, rss_n, skip_ray, skip_torch, bare_1proc, profile,
-               profile_n, json_out, glued_n, rounds)
+               profile_n, json_out, glued_n, rounds, cross_read)
 
 
 def _bare_runs(runs: dict[str, Any], corpus: Path, model: Path, runtimes: tuple[str, ...], workers: int,
@@ -741,11 +746,15 @@ def median_of_rounds(first: dict[str, Any], rounds: list[dict[str, Any]], ratio_
 
 def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, skip_ray: bool,
            skip_torch: bool, bare_1proc: bool, profile: bool, profile_n: int, json_out: Path | None,
-           glued_n: int = 0, rounds: int = 1) -> None:
+           glued_n: int = 0, rounds: int = 1, cross_read: bool = True) -> None:
     """The benchmark in a scratch folder ``tmp`` (the options are ``main``'s)."""
     corpus = tmp / "corpus.jsonl"
+
+    def with_model(runtime: str) -> PipelineConfig:
+        return PipelineConfig(model_dir=model, runtime=runtime, cross_read=cross_read)
+
     result: dict[str, Any] = {"nianbao": __version__, "workers": workers, "machine": machine_info(),
-                              "model": str(model), "corpus": make_corpus(n, seed, corpus),
+                              "model": str(model), "cross_read": cross_read, "corpus": make_corpus(n, seed, corpus),
                               "runtime_auto": runtime_summary(PipelineConfig(model_dir=model))}
     console.print(f"corpus: {result['corpus']}")
     console.print(result["runtime_auto"])
@@ -767,7 +776,7 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
     def pair(prefix: str, path: Path, got: dict[str, dict[str, Any]]) -> None:
         key, chosen = default.replace("-", "_"), _plan_for(got, default)
         if chosen is not None:
-            cfg = PipelineConfig(model_dir=model, runtime=default)
+            cfg = with_model(default)
             measure[f"{prefix}model_{key}/{prefix}bare_{key}"] = (
                 f"{prefix}model_{key}", f"{prefix}bare_{key}",
                 lambda: end_to_end(path, cfg, "local", workers),
@@ -776,17 +785,17 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
     pair("", corpus, bare_plans)
     plans = [("no_model", PipelineConfig(use_model=False), "local", corpus)]
     if not skip_torch:
-        plans.append(("model_torch", PipelineConfig(model_dir=model, runtime="torch"), "local", corpus))
+        plans.append(("model_torch", with_model("torch"), "local", corpus))
     for rt in ("onnx",) + int8:
-        plans.append((f"model_{rt.replace('-', '_')}", PipelineConfig(model_dir=model, runtime=rt), "local", corpus))
+        plans.append((f"model_{rt.replace('-', '_')}", with_model(rt), "local", corpus))
     if not skip_ray:
-        plans.append(("ray_model", PipelineConfig(model_dir=model, runtime="auto"), "ray", corpus))
+        plans.append(("ray_model", with_model("auto"), "ray", corpus))
     if glued_n > 0:
         glued = tmp / "glued.jsonl"
         result["glued_corpus"] = make_corpus(glued_n, seed + 2, glued, styles=GLUED_STYLES)
         pair("glued_", glued, _bare_runs(runs, glued, model, ("onnx",) + int8, workers, False, tmp, prefix="glued_"))
         for rt in ("onnx",) + int8:
-            plans.append((f"glued_model_{rt.replace('-', '_')}", PipelineConfig(model_dir=model, runtime=rt),
+            plans.append((f"glued_model_{rt.replace('-', '_')}", with_model(rt),
                           "local", glued))
     for name, cfg, engine, path in plans:
         try:
@@ -809,7 +818,7 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
         result["targets"] = targets_of(med_runs, ratios, default)  # the verdict on the medians
     if profile and profile_n > 0:
         result["profile"] = {}
-        auto = PipelineConfig(model_dir=model, runtime="auto")
+        auto = with_model("auto")
         samples = [("model", auto, corpus), ("no_model", PipelineConfig(use_model=False), corpus)]
         if glued_n > 0:  # the corpus furthest from the ratio target
             samples.append(("glued_model", auto, tmp / "glued.jsonl"))
@@ -819,7 +828,7 @@ def _bench(tmp: Path, n: int, seed: int, workers: int, model: Path, rss_n: int, 
             except Exception as exc:  # noqa: BLE001
                 result["profile"][name] = {"error": f"{type(exc).__name__}: {exc}"}
     if rss_n > 0:
-        result["rss"] = rss_runs(rss_n, seed, model, workers, tmp)
+        result["rss"] = rss_runs(rss_n, seed, model, workers, tmp, cross_read)
         result["peak_rss_mib"] = {k: v["peak_rss_mib"] for k, v in result["rss"].items()}
         sizes = sorted(result["rss"], key=int)
         small, big = result["rss"][sizes[0]]["peak_rss_mib"], result["rss"][sizes[-1]]["peak_rss_mib"]

@@ -225,3 +225,36 @@ def test_budget_sets_the_rest_against_the_network() -> None:
     assert b["rest_ms_per_report"] == pytest.approx(14.5) and b["over_ms_per_report"] == pytest.approx(4.5)
     assert b["ratio_in_process"] == pytest.approx(40.0 / 54.5)
     assert budget_of({"rules": {"ms_per_report": 1.0}}, 0.8) is None  # no network timed
+
+
+def test_no_cross_read_reaches_every_model_pipeline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``--no-cross-read`` runs every model pipeline (end to end, profiled, and the RSS runs' CLI) without the
+    rules-only reader's second reading, and the JSON says so; the rules-only pipeline is left as it is."""
+    from nianbao.evaluation import bench_pipeline as bp
+
+    seen: list[tuple[str, bool]] = []
+
+    def fake_run(path: Path, cfg: PipelineConfig, engine: str = "local", workers: int = 1) -> dict:
+        seen.append(("run" if cfg.use_model else "no_model", cfg.cross_read))
+        return {"seconds": 1.0, "reports_per_s": 1.0, "chars_per_s": 1.0, "statuses": {"ok": 1}}
+
+    def fake_profile(path: Path, cfg: PipelineConfig, n: int, **_: object) -> dict:
+        seen.append(("profile" if cfg.use_model else "no_model", cfg.cross_read))
+        return {"docs": n, "tagger": "x", "stages": {}, "total_seconds": 1.0, "reports_per_s_one_core": 1.0}
+
+    def fake_rss(*args: object) -> dict:
+        seen.append(("rss", args[-1]))
+        return {"1": {"peak_rss_mib": 1.0, "reports_per_s": 1.0, "seconds": 1.0, "rc": 0}}
+
+    monkeypatch.setattr(bp, "end_to_end", fake_run)
+    monkeypatch.setattr(bp, "profile_stages", fake_profile)
+    monkeypatch.setattr(bp, "rss_runs", fake_rss)
+    monkeypatch.setattr(bp, "_bare_runs", lambda *a, **k: {})
+    out = tmp_path / "bench.json"
+    res = CliRunner().invoke(app, ["--n", "2", "--glued-n", "2", "--skip-ray", "--skip-torch", "--rss-n", "10",
+                                   "--profile-n", "2", "--model", str(MODEL), "--no-cross-read", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text(encoding="utf-8"))["cross_read"] is False
+    model_runs = [off for kind, off in seen if kind != "no_model"]
+    assert len(model_runs) >= 5 and not any(model_runs)  # float mixed and glued, both profiles, the RSS runs
+    assert ("rss", False) in seen and ("profile", False) in seen
