@@ -39,10 +39,12 @@ the corpus and, with ``--glued-n``, of the glued-only one (decode+normalise,
 tagging, rules with the cross-read's second reading within them, serialisation),
 keeps the rules stage's cProfile hot spots, and sets everything but the network
 against what the ratio target leaves it (``budget``: a quarter of the network's
-time at 0.8): where the time goes, and how far from the target. With ``--rss-n`` it also runs
-``nianbao parse`` (with the model) as a subprocess on corpora of rss_n/10 and
-rss_n reports and records peak RSS of the whole process tree (it must not grow
-with corpus size) and the run's reports/s.
+time at 0.8): where the time goes, and how far from the target.
+``--no-cross-read`` runs every model pipeline without that second reading (what
+the check costs). With ``--rss-n`` it also runs ``nianbao parse`` (with the
+model) as a subprocess on corpora of rss_n/10 and rss_n reports and records peak
+RSS of the whole process tree (it must not grow with corpus size) and the run's
+reports/s.
 """
 
 from __future__ import annotations
@@ -434,7 +436,8 @@ def profile_stages(corpus: Path, config: PipelineConfig, n: int, top: int = 15,
                    profile_rules: bool = True) -> dict[str, Any]:
     """Seconds per stage on the first ``n`` reports, in-process on one core with the pipeline set up as a worker
     sets it up (``build_pipeline``) and run a task (``batch_size`` reports) at a time with the cyclic collector
-    paused within each, as a worker runs it (``task_records``); cProfile hot spots of the rules."""
+    paused within each, as a worker runs it (``task_records``); with a model, the network's share of tagging,
+    the cross-read's share of the rules and the ``budget``; cProfile hot spots of the rules."""
     # local: torch costs seconds at start-up; only the model path needs it
     import torch
 
