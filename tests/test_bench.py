@@ -230,8 +230,6 @@ def test_budget_sets_the_rest_against_the_network() -> None:
 def test_no_cross_read_reaches_every_model_pipeline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``--no-cross-read`` runs every model pipeline (end to end, profiled, and the RSS runs' CLI) without the
     rules-only reader's second reading, and the JSON says so; the rules-only pipeline is left as it is."""
-    from nianbao.evaluation import bench_pipeline as bp
-
     seen: list[tuple[str, bool]] = []
 
     def fake_run(path: Path, cfg: PipelineConfig, engine: str = "local", workers: int = 1) -> dict:
@@ -246,10 +244,10 @@ def test_no_cross_read_reaches_every_model_pipeline(monkeypatch: pytest.MonkeyPa
         seen.append(("rss", args[-1]))
         return {"1": {"peak_rss_mib": 1.0, "reports_per_s": 1.0, "seconds": 1.0, "rc": 0}}
 
-    monkeypatch.setattr(bp, "end_to_end", fake_run)
-    monkeypatch.setattr(bp, "profile_stages", fake_profile)
-    monkeypatch.setattr(bp, "rss_runs", fake_rss)
-    monkeypatch.setattr(bp, "_bare_runs", lambda *a, **k: {})
+    monkeypatch.setattr(bench_pipeline, "end_to_end", fake_run)
+    monkeypatch.setattr(bench_pipeline, "profile_stages", fake_profile)
+    monkeypatch.setattr(bench_pipeline, "rss_runs", fake_rss)
+    monkeypatch.setattr(bench_pipeline, "_bare_runs", lambda *a, **k: {})
     out = tmp_path / "bench.json"
     res = CliRunner().invoke(app, ["--n", "2", "--glued-n", "2", "--skip-ray", "--skip-torch", "--rss-n", "10",
                                    "--profile-n", "2", "--model", str(MODEL), "--no-cross-read", "--json", str(out)])

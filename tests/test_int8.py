@@ -181,8 +181,9 @@ def test_float_and_int8_sessions_keep_residual_adds_and_layer_norms_apart(int8_f
         assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops, name
 
 
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or not cpu_model().get("avx2"), reason="the stored probe tags were made on x86 with AVX2; "
-                                                  "another architecture's int8 kernels are its own")
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or not cpu_model().get("avx2"),
+                    reason="the stored probe tags were made on x86 with AVX2; another architecture's int8 kernels "
+                           "are its own")
 def test_shipped_int8_reproduces_its_probe_on_this_cpu() -> None:
     """auto takes the shipped int8 model on any x86 CPU with AVX2, VNNI or not."""
     tagger = ModelTagger(default_model_dir(), runtime="auto", threads=1)
