@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import doctest
 import importlib
+import re
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from nianbao.document import Document
 from nianbao.inputs import InputItem
-from nianbao.normalise import decode_bytes, decode_item, normalise_document, normalise_text
+from nianbao.normalise import decode_bytes, decode_item, normalise_document, normalise_text, script
 from nianbao.normalise.boilerplate import find_boilerplate
 from nianbao.normalise.html import html_to_text
 from nianbao.normalise.script import strip_pinyin, to_simplified
@@ -263,6 +264,18 @@ def test_pinyin_glosses_are_removed(text: str, expected: str) -> None:
 def test_unmarked_glosses_need_a_quorum_of_marked_ones() -> None:
     assert strip_pinyin("我們(men)的(de)")[0] == "我們(men)的(de)"
     assert strip_pinyin("開(kāi)鎮(zhèn)項(xiàng)我們(men)的(de)")[0] == "開鎮項我們的"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="鎮開我項(()) zhengkāiàǒ\u0304q13一a", max_size=40))
+@example("((kāi)開(kāi)a(kāi) (zhèn)鎮(men)")
+def test_gloss_patterns_match_where_a_look_back_first_would(text: str) -> None:
+    """The gloss patterns read the "(" before looking back at the CJK character: the matches of the
+    look-back-first form, which ``re`` tries at every character."""
+    for pattern in (script._MARKED, script._UNMARKED):
+        look_back_first = re.compile(pattern.pattern.replace(script._AFTER_CJK, rf"(?<=[{script._CJK}])\(", 1))
+        assert look_back_first.pattern != pattern.pattern
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in look_back_first.finditer(text)]
 
 
 def test_pinyin_removal_maps_back_to_the_annotated_character() -> None:

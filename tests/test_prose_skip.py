@@ -4,11 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nianbao.inputs import InputItem
 from nianbao.labels.tags import LABELS
 from nianbao.pipeline import Pipeline, PipelineConfig
-from nianbao.tagger.prose import MARGIN, candidate_mask, needed_windows
+from nianbao.tagger.prose import (
+    CUE_STARTS,
+    GUARDED_CUE,
+    HEADING_CUE,
+    HEADING_REACH,
+    MARGIN,
+    SECTION_LINE,
+    TABLE_CUE,
+    TABLE_WORDS,
+    _heading_at,
+    candidate_mask,
+    needed_windows,
+)
 from nianbao.tagger.runtime import ModelTagger, default_model_dir, onnx_verified
 from nianbao.tagger.windows import plan_windows
 from nianbao.training.synth_corpus import generate_one
@@ -37,6 +51,46 @@ def test_table_and_heading_cues_are_candidates(cue: str) -> None:
     mask = candidate_mask(text)
     assert mask[at:at + len(cue)].any(), cue
     assert not mask[:at - MARGIN - 1].any()
+
+
+# characters the cues are made of, with prose and line breaks around them
+_ALPHABET = sorted(set(CUE_STARTS + "".join(TABLE_WORDS) + "\n\r一二三、.．本机关年度工作收到申请0Ａ") | {"x", "，", "。"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=80))
+def test_the_guarded_cue_finds_what_the_cue_finds(text: str) -> None:
+    """The look at the first character only skips positions where no alternative begins."""
+    assert [m.span() for m in GUARDED_CUE.finditer(text)] == [m.span() for m in TABLE_CUE.finditer(text)]
+
+
+@pytest.mark.parametrize("cue", [*TABLE_WORDS, "|", "\t", "  3", "\u3000\u3000表", "\xa0\xa00", " 0 ", "\n/\n",
+                                 "\n—\n", "\n-3\n", "\n.5\n", "０００００", "12345"])
+def test_every_cue_begins_with_a_guarded_character(cue: str) -> None:
+    text = "。" + cue + "\n"
+    found = [m.span() for m in TABLE_CUE.finditer(text)]
+    assert found and found == [m.span() for m in GUARDED_CUE.finditer(text)], cue
+
+
+def _reference_mask(text: str, margin: int = MARGIN) -> np.ndarray:
+    """``candidate_mask`` as first written: the unguarded pattern, a mark array added to with ``np.add.at``."""
+    spans = [(m.start() - margin, m.end() + margin) for m in TABLE_CUE.finditer(text)]
+    spans += [(m.start(), m.end() + HEADING_REACH) for m in HEADING_CUE.finditer(text) if _heading_at(text, m.start())]
+    spans += [m.span() for m in SECTION_LINE.finditer(text)]
+    marks = np.zeros(len(text) + 1, dtype=np.int32)
+    if spans:
+        at = np.clip(np.asarray(spans, dtype=np.int64), 0, len(text))
+        np.add.at(marks, at[:, 0], 1)
+        np.add.at(marks, at[:, 1], -1)
+    return np.cumsum(marks[:-1]) > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_candidate_mask_is_the_reference_mask(seed: int) -> None:
+    text = generate_one(seed, 2).text.replace("\n\n", "\n" + PROSE + "\n", 4)
+    assert np.array_equal(candidate_mask(text), _reference_mask(text))
+    assert np.array_equal(candidate_mask(PROSE), _reference_mask(PROSE)) and not candidate_mask(PROSE).any()
+    assert candidate_mask("").shape == (0,)
 
 
 @pytest.fixture(scope="module")

@@ -44,10 +44,13 @@ _INITIAL = "(?:[zcsZCS][hH]|[bpmfdtnlgkhjqxrzcsywBPMFDTNLGKHJQXRZCSYW])"
 _CODA = "(?:[nN][gG]|[nNrR])"
 _TONED_VOWEL = f"(?:[{_TONED}]|[{_VOWEL}][\u0300\u0301\u0304\u030c])"
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# a gloss opens with "(" right after a CJK character: the "(" first, then the look back at both, so that
+# ``re`` jumps from "(" to "(" instead of trying the pattern at every character (the same matches)
+_AFTER_CJK = rf"\((?<=[{_CJK}]\()"
 _MARKED = re.compile(
-    rf"(?<=[{_CJK}])\((?:{_INITIAL}?[{_VOWEL}]*{_TONED_VOWEL}[{_VOWEL}]*{_CODA}?"
+    rf"{_AFTER_CJK}(?:{_INITIAL}?[{_VOWEL}]*{_TONED_VOWEL}[{_VOWEL}]*{_CODA}?"
     rf"|{_INITIAL}?[{_VOWEL}]+{_CODA}?[1-5])\)")
-_UNMARKED = re.compile(rf"(?<=[{_CJK}])\({_INITIAL}?[{_VOWEL}]{{1,3}}{_CODA}?\)")
+_UNMARKED = re.compile(rf"{_AFTER_CJK}{_INITIAL}?[{_VOWEL}]{{1,3}}{_CODA}?\)")
 
 
 def strip_pinyin(text: str) -> tuple[str, OffsetMap | None]:

@@ -48,6 +48,12 @@ TABLE_CUE = re.compile(
     r"|[0-9０-９]{5,}"  # glued cells
     r"|" + "|".join(re.escape(w) for w in TABLE_WORDS)
 )
+# every character a TABLE_CUE match can begin with (the alternatives' first characters, in order)
+CUE_STARTS = "|\t" + " \u3000\xa0" + "0123456789０１２３４５６７８９./／-—" + "".join(dict.fromkeys(w[0] for w in TABLE_WORDS))
+# TABLE_CUE behind a look at the character first: the same matches (a position no alternative can begin at
+# fails either way), but ``re`` tries the alternatives only where one can begin, not at every character
+# (its own first-character skip does not cover this alternation): a third of the time
+GUARDED_CUE = re.compile(f"(?=[{re.escape(CUE_STARTS)}])(?:{TABLE_CUE.pattern})")
 HEADING_CUE = re.compile(r"[一二三四五六七八九十]+[、.．]")
 # a short line (1 to 24 characters) that holds a section's words
 SECTION_LINE = re.compile(r"(?m)^(?=[^\n]{1,24}$)(?=[^\n]*(?:" + "|".join(SECTION_WORDS) + "))[^\n]*")
@@ -68,14 +74,13 @@ def candidate_mask(text: str, margin: int = MARGIN) -> np.ndarray:
     (False, True)
     """
     n = len(text)
-    spans = [(m.start() - margin, m.end() + margin) for m in TABLE_CUE.finditer(text)]
+    spans = [(m.start() - margin, m.end() + margin) for m in GUARDED_CUE.finditer(text)]
     spans += [(m.start(), m.end() + HEADING_REACH) for m in HEADING_CUE.finditer(text) if _heading_at(text, m.start())]
     spans += [m.span() for m in SECTION_LINE.finditer(text)]
-    marks = np.zeros(n + 1, dtype=np.int32)
-    if spans:
-        at = np.clip(np.asarray(spans, dtype=np.int64), 0, n)
-        np.add.at(marks, at[:, 0], 1)
-        np.add.at(marks, at[:, 1], -1)
+    if not spans:
+        return np.zeros(n, dtype=bool)
+    at = np.clip(np.asarray(spans, dtype=np.int64), 0, n)
+    marks = np.bincount(at[:, 0], minlength=n + 1) - np.bincount(at[:, 1], minlength=n + 1)  # +1 opens, -1 closes
     return np.cumsum(marks[:-1]) > 0
 
 
