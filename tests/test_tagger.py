@@ -175,6 +175,33 @@ def test_long_document_is_tagged_through_windows(trained: tuple[Path, dict]) -> 
     assert all(0 <= t.start < t.end <= len(text) and 0 < t.score <= 1 for t in doc[0].tags)
 
 
+def test_windows_are_packed_before_the_network_runs(trained: tuple[Path, dict],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every batch is packed before the first network call: between the calls no Python runs that the
+    network's weights would have pushed out of the caches. The probabilities are those of packing
+    each batch just before its call."""
+    from nianbao.tagger import runtime
+
+    folder, _ = trained
+    tagger = ModelTagger(folder, runtime="torch", window_batch=2)
+    texts = [toy_doc(random.Random(7))[0] * 4, toy_doc(random.Random(8))[0] * 3]
+    expected = []
+    for text in texts:  # one window a call, packed just before it: the reference
+        ids = tagger.charmap.encode_array(text)
+        windows = plan_windows(len(ids), tagger.spec.window, tagger.spec.overlap)
+        logits = [tagger.backend.logits(*runtime.pack([ids[s:e]], tagger.charmap))[0, 1:1 + e - s] for s, e in windows]
+        expected.append(softmax(stitch(len(ids), windows, logits)))
+    log: list[str] = []
+    real_pack, real_logits = runtime.pack, tagger.backend.logits
+    monkeypatch.setattr(runtime, "pack", lambda w, cm: (log.append("pack"), real_pack(w, cm))[1])
+    monkeypatch.setattr(tagger.backend, "logits", lambda ids, mask: (log.append("run"), real_logits(ids, mask))[1])
+    got = tagger.probabilities(texts)
+    runs = log.count("run")
+    assert runs > 2 and log == ["pack"] * runs + ["run"] * runs
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
 # ---------------------------------------------------------------- training
 def test_smoke_training_learns_and_writes_a_model(trained: tuple[Path, dict]) -> None:
     folder, result = trained

@@ -425,10 +425,13 @@ class ModelTagger:
         encoded, jobs = self.plan(texts)
         order = sorted(range(len(jobs)), key=lambda j: jobs[j][1] - jobs[j][2])  # longest first
         window_logits: list[np.ndarray | None] = [None] * len(jobs)
-        for b in range(0, len(order), self.window_batch):
-            batch = order[b:b + self.window_batch]
-            ids, mask = pack([encoded[jobs[j][0]][jobs[j][1]:jobs[j][2]] for j in batch], self.charmap)
-            logits = self.backend.logits(ids, mask)
+        batches = [order[b:b + self.window_batch] for b in range(0, len(order), self.window_batch)]
+        # every batch packed before the network runs: between its calls only the call itself (the Python
+        # around a call runs with the caches the network just filled with its own weights)
+        packed = [pack([encoded[jobs[j][0]][jobs[j][1]:jobs[j][2]] for j in batch], self.charmap) for batch in batches]
+        logits_of = self.backend.logits
+        outputs = [logits_of(ids, mask) for ids, mask in packed]
+        for batch, logits in zip(batches, outputs, strict=True):
             for r, j in enumerate(batch):
                 window_logits[j] = logits[r, 1:1 + jobs[j][2] - jobs[j][1]]
         per_doc: list[list[int]] = [[] for _ in encoded]
