@@ -55,10 +55,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 ## Label Studio lives in its own venv: it pins pyarrow < 25, which our main env does not accept.
+## It asks for sentry-sdk >= 2.16 with no upper bound, and sentry-sdk 3.0 no longer takes the
+## send_default_pii option Label Studio 1.23 starts it with (the server exits at start-up): kept below 3.
+LS_PINS   ?= "sentry-sdk>=2.16,<3"
 ls-venv: $(LS_VENV)/.installed
 $(LS_VENV)/.installed:
 	test -x $(LS_VENV)/bin/python || $(PY) -m venv $(LS_VENV)
-	$(LS_VENV)/bin/pip install -q label-studio || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
+	$(LS_VENV)/bin/pip install -q label-studio $(LS_PINS) || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
 	touch $(LS_VENV)/.installed
 
 ## Release accuracy report: model+rules vs model tags alone vs rules-only, on every labelled real
