@@ -6,14 +6,19 @@ STAMP     := $(VENV)/.installed
 LS_VENV   ?= .venv-ls
 OUT       ?= out/examples.jsonl
 
-.PHONY: run test lint lint-imports wheel-check install bench report ls-venv clean
+.PHONY: run test lint lint-imports wheel-check install bench report ls-venv lock clean
 VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-$(STAMP): pyproject.toml setup.py $(wildcard inference/rules/*.py)  # the rule modules: compiled by setup.py
+## Installs take the versions CI last passed with (constraints/*.txt, see `make lock`): a fresh install
+## otherwise takes each dependency's newest release, and one such release broke Label Studio's server.
+CONSTRAINTS    ?= constraints/main.txt
+LS_CONSTRAINTS ?= constraints/label-studio.txt
+
+$(STAMP): pyproject.toml setup.py $(CONSTRAINTS) $(wildcard inference/rules/*.py)  # the rule modules: compiled by setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,ray]'
+	$(BIN)/pip install -q -c $(CONSTRAINTS) -e '.[dev,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -48,7 +53,7 @@ wheel-check: $(STAMP)
 	$(PY) -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install -q --upgrade pip
 	$(WHEEL_VENV)/bin/pip install -q torch==2.13.0
-	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/nianbao-$(VERSION)-*.whl
+	$(WHEEL_VENV)/bin/pip install -q -c $(CONSTRAINTS) $(WHEEL_DIR)/nianbao-$(VERSION)-*.whl
 	$(BIN)/python tests/wheel_check.py $(WHEEL_VENV) $(VENV) ../shared/corpus/seeds
 
 lint: $(STAMP)
@@ -61,7 +66,7 @@ LS_PINS   ?= "sentry-sdk>=2.16,<3"
 ls-venv: $(LS_VENV)/.installed
 $(LS_VENV)/.installed:
 	test -x $(LS_VENV)/bin/python || $(PY) -m venv $(LS_VENV)
-	$(LS_VENV)/bin/pip install -q label-studio $(LS_PINS) || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
+	$(LS_VENV)/bin/pip install -q -c $(LS_CONSTRAINTS) label-studio $(LS_PINS) || { [ "$$CI" = "true" ] && exit 1 || { echo "label-studio install failed: its integration test will skip"; exit 0; }; }
 	touch $(LS_VENV)/.installed
 
 ## Release accuracy report: model+rules vs model tags alone vs rules-only, on every labelled real
@@ -100,3 +105,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LS_VENV) build *.egg-info out
+
+## Refresh constraints/*.txt from fresh, unconstrained installs (each dependency's newest release that
+## pyproject.toml allows); then run `make test` on a clean clone before committing them.
+LOCK_DIR ?= build/lock
+lock:
+	rm -rf $(LOCK_DIR) && mkdir -p $(LOCK_DIR)
+	$(PY) -m venv $(LOCK_DIR)/main && $(LOCK_DIR)/main/bin/pip install -q --upgrade pip
+	$(LOCK_DIR)/main/bin/pip install -q torch==2.13.0
+	$(LOCK_DIR)/main/bin/pip install -q '.[dev,ray]'
+	$(LOCK_DIR)/main/bin/pip freeze --exclude-editable | grep -v -E '^(nianbao|torch)==' > $(CONSTRAINTS)
+	$(PY) -m venv $(LOCK_DIR)/ls && $(LOCK_DIR)/ls/bin/pip install -q label-studio $(LS_PINS)
+	$(LOCK_DIR)/ls/bin/pip freeze > $(LS_CONSTRAINTS)
