@@ -12,6 +12,7 @@ import pytest
 from nianbao.document import Document
 from nianbao.labels.tags import LABELS, spans_to_bio
 from nianbao.pipeline import PipelineConfig, StageError
+from nianbao.tagger import runtime
 from nianbao.tagger.charmap import CharMap, add_reserved_tokens
 from nianbao.tagger.runtime import (
     ModelTagger,
@@ -180,8 +181,6 @@ def test_windows_are_packed_before_the_network_runs(trained: tuple[Path, dict],
     """Every batch is packed before the first network call: between the calls no Python runs that the
     network's weights would have pushed out of the caches. The probabilities are those of packing
     each batch just before its call."""
-    from nianbao.tagger import runtime
-
     folder, _ = trained
     tagger = ModelTagger(folder, runtime="torch", window_batch=2)
     texts = [toy_doc(random.Random(7))[0] * 4, toy_doc(random.Random(8))[0] * 3]
