@@ -114,6 +114,6 @@ lock:
 	$(PY) -m venv $(LOCK_DIR)/main && $(LOCK_DIR)/main/bin/pip install -q --upgrade pip
 	$(LOCK_DIR)/main/bin/pip install -q torch==2.13.0
 	$(LOCK_DIR)/main/bin/pip install -q '.[dev,ray]'
-	$(LOCK_DIR)/main/bin/pip freeze --exclude-editable | grep -v -E '^(nianbao|torch)==' > $(CONSTRAINTS)
+	$(LOCK_DIR)/main/bin/pip freeze --exclude-editable | grep -v -E '^(nianbao|torch)( @|==)' > $(CONSTRAINTS)
 	$(PY) -m venv $(LOCK_DIR)/ls && $(LOCK_DIR)/ls/bin/pip install -q label-studio $(LS_PINS)
 	$(LOCK_DIR)/ls/bin/pip freeze > $(LS_CONSTRAINTS)
