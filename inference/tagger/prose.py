@@ -41,19 +41,31 @@ TABLE_WORDS = (
 # words of the six section headings, for a heading printed without its number
 SECTION_WORDS = ("总体情况", "主动公开政府信息", "收到和处理", "行政复议", "存在的主要问题", "其他需要报告")
 
+# the characters the table cues are made of, named once: the cue pattern and its guard are built from them
+SEPARATORS = "|\t"
+SPACES = " \u3000\xa0"
+DIGITS = "0123456789０１２３４５６７８９"
+NUMBER_CHARS = DIGITS + "./／-—"
+
+
+def _chars(chars: str) -> str:
+    """A character class of exactly ``chars``."""
+    return f"[{re.escape(chars)}]"
+
+
 TABLE_CUE = re.compile(
-    r"[|\t]"  # cells split by separators
-    r"|[ \u3000\xa0]{2,}\S"  # cells laid out with spaces
-    r"|(?<![^\s|])[0-9０-９./／\-—]+(?![^\s|])"  # a number standing alone (between spaces or line ends)
-    r"|[0-9０-９]{5,}"  # glued cells
-    r"|" + "|".join(re.escape(w) for w in TABLE_WORDS)
+    _chars(SEPARATORS)  # cells split by separators
+    + "|" + _chars(SPACES) + r"{2,}\S"  # cells laid out with spaces
+    + r"|(?<![^\s|])" + _chars(NUMBER_CHARS) + r"+(?![^\s|])"  # a number standing alone (between spaces or line ends)
+    + "|" + _chars(DIGITS) + "{5,}"  # glued cells
+    + "|" + "|".join(re.escape(w) for w in TABLE_WORDS)
 )
-# every character a TABLE_CUE match can begin with (the alternatives' first characters, in order)
-CUE_STARTS = "|\t" + " \u3000\xa0" + "0123456789０１２３４５６７８９./／-—" + "".join(dict.fromkeys(w[0] for w in TABLE_WORDS))
+# every character a TABLE_CUE match can begin with: each alternative's first characters, from the same names
+CUE_STARTS = SEPARATORS + SPACES + NUMBER_CHARS + "".join(dict.fromkeys(w[0] for w in TABLE_WORDS))
 # TABLE_CUE behind a look at the character first: the same matches (a position no alternative can begin at
 # fails either way), but ``re`` tries the alternatives only where one can begin, not at every character
 # (its own first-character skip does not cover this alternation): a third of the time
-GUARDED_CUE = re.compile(f"(?=[{re.escape(CUE_STARTS)}])(?:{TABLE_CUE.pattern})")
+GUARDED_CUE = re.compile(f"(?={_chars(CUE_STARTS)})(?:{TABLE_CUE.pattern})")
 HEADING_CUE = re.compile(r"[一二三四五六七八九十]+[、.．]")
 # a short line (1 to 24 characters) that holds a section's words
 SECTION_LINE = re.compile(r"(?m)^(?=[^\n]{1,24}$)(?=[^\n]*(?:" + "|".join(SECTION_WORDS) + "))[^\n]*")
