@@ -30,8 +30,8 @@ class OffsetMap:
 
     @classmethod
     def identity(cls, n: int) -> OffsetMap:
-        """The map of an unchanged text of ``n`` characters."""
-        return cls(list(range(n)), list(range(1, n + 1)), n)
+        """The map of an unchanged text of ``n`` characters (``IdentityMap``: its lists made only if read)."""
+        return IdentityMap(n)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -87,6 +87,72 @@ class OffsetMap:
     def to_json(self) -> dict[str, object]:
         """A compact JSON form (run-length encoded where the map is the identity)."""
         return {"starts": self.starts, "ends": self.ends, "source_len": self.source_len}
+
+
+class IdentityMap(OffsetMap):
+    """``OffsetMap(list(range(n)), list(range(1, n + 1)), n)`` that answers span queries without its lists.
+
+    Most reports need no normalising step, and their map is only asked for a few hundred spans; two lists
+    of a report's length in int objects cost more than all those queries. ``starts`` and ``ends`` are built
+    on first use, and the map equals the explicit one.
+
+    >>> m = IdentityMap(4)
+    >>> m.span_to_source(1, 3), m.span_from_source(-2, 9), m.position_to_source(4), m == OffsetMap.identity(4)
+    ((1, 3), (0, 4), 4, True)
+    >>> m.starts, m == OffsetMap([0, 1, 2, 3], [1, 2, 3, 4], 4)
+    ([0, 1, 2, 3], True)
+    """
+
+    def __init__(self, n: int) -> None:  # noqa: D107 - the class says it
+        self.source_len = n
+        self._lists: tuple[list[int], list[int]] | None = None
+
+    def _materialised(self) -> tuple[list[int], list[int]]:
+        if self._lists is None:
+            n = self.source_len
+            self._lists = (list(range(n)), list(range(1, n + 1)))
+        return self._lists
+
+    @property  # type: ignore[override]
+    def starts(self) -> list[int]:
+        """Each character's source start: its own position."""
+        return self._materialised()[0]
+
+    @property  # type: ignore[override]
+    def ends(self) -> list[int]:
+        """Each character's source end: its position plus one."""
+        return self._materialised()[1]
+
+    def __len__(self) -> int:
+        return self.source_len
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OffsetMap):
+            return NotImplemented
+        if isinstance(other, IdentityMap):
+            return self.source_len == other.source_len
+        return (self.starts, self.ends, self.source_len) == (other.starts, other.ends, other.source_len)
+
+    __hash__ = None  # type: ignore[assignment] - mutable, as the dataclass
+
+    def __repr__(self) -> str:
+        return f"IdentityMap({self.source_len})"
+
+    def position_to_source(self, i: int) -> int:
+        """Source position of target position ``i``: itself, up to the text's length."""
+        return i if i < self.source_len else self.source_len
+
+    def span_to_source(self, start: int, end: int) -> tuple[int, int]:
+        """The same span (empty spans stay empty)."""
+        if not 0 <= start <= end <= self.source_len:
+            raise ValueError(f"span ({start}, {end}) outside 0..{self.source_len}")
+        return start, end
+
+    def span_from_source(self, start: int, end: int) -> tuple[int, int]:
+        """The source span clipped to the text."""
+        n = self.source_len
+        i0, i1 = min(max(start, 0), n), min(max(end, 0), n)
+        return i0, max(i0, i1)
 
 
 def chain(outer: OffsetMap, inner: OffsetMap | None) -> OffsetMap:

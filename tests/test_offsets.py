@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from nianbao.normalise import normalise_text
 from nianbao.normalise.unicode import clean_unicode
-from nianbao.offsets import OffsetBuilder, OffsetMap, chain
+from nianbao.offsets import IdentityMap, OffsetBuilder, OffsetMap, chain
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -19,6 +19,30 @@ def test_identity_map() -> None:
     m = OffsetMap.identity(4)
     assert m.span_to_source(1, 3) == (1, 3) and m.span_from_source(1, 3) == (1, 3)
     assert m.span_to_source(4, 4) == (4, 4) and m.is_monotonic()
+
+
+def _answer(f, *args):  # noqa: ANN001, ANN202 - a query's result, or the error it raised
+    try:
+        return f(*args)
+    except ValueError as e:
+        return str(e)
+
+
+@SETTINGS
+@given(n=st.integers(0, 40), queries=st.lists(st.tuples(st.integers(-3, 45), st.integers(-3, 45)), max_size=12))
+def test_identity_map_answers_as_its_lists_would(n: int, queries: list[tuple[int, int]]) -> None:
+    lazy, full = OffsetMap.identity(n), OffsetMap(list(range(n)), list(range(1, n + 1)), n)
+    assert isinstance(lazy, IdentityMap) and lazy._lists is None
+    for a, b in queries:
+        assert lazy.position_to_source(max(a, 0)) == full.position_to_source(max(a, 0))
+        assert _answer(lazy.span_to_source, a, b) == _answer(full.span_to_source, a, b)
+        assert lazy.span_from_source(a, b) == full.span_from_source(a, b)
+    assert lazy._lists is None and len(lazy) == len(full)  # nothing above built the lists
+    other = OffsetMap([0] * n, list(range(1, n + 1)), n)
+    assert lazy == full and full == lazy and (lazy != other or n <= 1) and lazy.is_monotonic()
+    assert chain(lazy, other).to_json() == chain(full, other).to_json()
+    assert chain(other, lazy).to_json() == chain(other, full).to_json()
+    assert lazy.to_json() == full.to_json() and lazy.compose(full) == full
 
 
 def test_builder_keep_drop_and_runs() -> None:
