@@ -9,12 +9,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nianbao.rules.lexicon import (
-    _CLOSING_QUOTES,
     ENTRIES,
     Match,
     _find_all,
     deletion_variants,
+    head_tail_hits,
     raw_matches,
+    span_matches,
     squeeze,
 )
 
@@ -38,17 +39,8 @@ def _reference(text: str, view: tuple[str, list[int]], start: int = 0, end: int 
         else:
             for v in deletion_variants(e.core):
                 hits += [(i, i + len(v)) for i in _find_all(sq, v, lo, hi)]
-            if not hits and len(e.core) >= 12:
-                head, tail = e.core[:6], e.core[-6:]
-                for i in _find_all(sq, head, lo, hi):
-                    j = sq.find(tail, i + 6, min(hi, i + len(e.core) + 4))
-                    if j >= 0:
-                        hits.append((i, j + 6))
-        for a, b in hits:
-            end_ = pos[b - 1] + 1
-            while end_ < len(text) and text[end_] in _CLOSING_QUOTES:
-                end_ += 1
-            out.append(Match(e, pos[a], end_, fuzzy_for is None))
+            hits = hits or head_tail_hits(sq, e.core, lo, hi)  # unchanged by the automaton
+        out += span_matches(text, pos, e, hits, fuzzy_for is None)
     return out
 
 

@@ -380,17 +380,33 @@ def raw_matches(text: str, view: View | None = None, start: int = 0, end: int | 
         if fuzzy_for is not None and e.key not in fuzzy_for:
             continue
         hits = found.get(k, [])
-        if fuzzy_for is not None and not hits and len(e.core) >= 12:  # lost more: head and tail
-            head, tail = e.core[:6], e.core[-6:]
-            for i in _find_all(sq, head, lo, hi):
-                j = sq.find(tail, i + 6, min(hi, i + len(e.core) + 4))
-                if j >= 0:
-                    hits.append((i, j + 6))
-        for a, b in hits:
-            end_ = pos[b - 1] + 1
-            while end_ < len(text) and text[end_] in _CLOSING_QUOTES:
-                end_ += 1
-            out.append(Match(e, pos[a], end_, fuzzy_for is None))
+        if fuzzy_for is not None and not hits:
+            hits = head_tail_hits(sq, e.core, lo, hi)
+        out += span_matches(text, pos, e, hits, fuzzy_for is None)
+    return out
+
+
+def head_tail_hits(sq: str, core: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """A long label (12+ characters) that lost more than one character, in ``sq[lo:hi]``: its first six
+    characters, then its last six no further than four characters past its length."""
+    hits: list[tuple[int, int]] = []
+    if len(core) >= 12:
+        head, tail = core[:6], core[-6:]
+        for i in _find_all(sq, head, lo, hi):
+            j = sq.find(tail, i + 6, min(hi, i + len(core) + 4))
+            if j >= 0:
+                hits.append((i, j + 6))
+    return hits
+
+
+def span_matches(text: str, pos: list[int], entry: Entry, hits: list[tuple[int, int]], exact: bool) -> list[Match]:
+    """An entry's spans in the squeezed view as matches in ``text`` (closing quotes after a label included)."""
+    out: list[Match] = []
+    for a, b in hits:
+        end = pos[b - 1] + 1
+        while end < len(text) and text[end] in _CLOSING_QUOTES:
+            end += 1
+        out.append(Match(entry, pos[a], end, exact))
     return out
 
 
