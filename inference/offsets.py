@@ -133,8 +133,6 @@ class IdentityMap(OffsetMap):
             return self.source_len == other.source_len
         return (self.starts, self.ends, self.source_len) == (other.starts, other.ends, other.source_len)
 
-    __hash__ = None  # type: ignore[assignment] - mutable, as the dataclass
-
     def __repr__(self) -> str:
         return f"IdentityMap({self.source_len})"
 

@@ -348,15 +348,14 @@ def _automaton(variants: bool) -> Any:
     return automaton
 
 
-def _hits(sq: str, lo: int, hi: int, fuzzy_for: frozenset[str] | None) -> dict[int, list[tuple[int, int]]]:
-    """Each entry's occurrences in ``sq[lo:hi]`` as squeezed spans: its core's (``fuzzy_for`` None), else
-    its deletion variants' (entries whose keys are in ``fuzzy_for``), variant by variant, in text order."""
+def _hits(sq: str, lo: int, hi: int, variants: bool) -> dict[int, list[tuple[int, int]]]:
+    """Each entry's occurrences in ``sq[lo:hi]`` as squeezed spans, by entry index: its core's, or with
+    ``variants`` its deletion variants', variant by variant, in text order."""
     found: list[tuple[int, int, int, int]] = []
     if hi > lo:
-        for last, (length, who) in _automaton(fuzzy_for is not None).iter(sq, lo, hi):
+        for last, (length, who) in _automaton(variants).iter(sq, lo, hi):
             for k, j in who:
-                if fuzzy_for is None or ENTRIES[k].key in fuzzy_for:
-                    found.append((k, j, last + 1 - length, last + 1))
+                found.append((k, j, last + 1 - length, last + 1))
     found.sort()
     out: dict[int, list[tuple[int, int]]] = {}
     for k, _j, a, b in found:
@@ -375,9 +374,9 @@ def raw_matches(text: str, view: View | None = None, start: int = 0, end: int | 
     lo = bisect_left(pos, start)
     hi = len(sq) if end is None else bisect_left(pos, end)
     out: list[Match] = []
-    found = _hits(sq, lo, hi, fuzzy_for)
+    found = _hits(sq, lo, hi, fuzzy_for is not None)
     for k, e in enumerate(ENTRIES):
-        if fuzzy_for is not None and e.key not in fuzzy_for:
+        if fuzzy_for is not None and e.key not in fuzzy_for:  # its hits, if any, are not asked for
             continue
         hits = found.get(k, [])
         if fuzzy_for is not None and not hits:
