@@ -22,8 +22,8 @@ from limits_hooks import crash, hog, stall
 from test_batch import NIANBAO, REPO, _corpus
 
 from nianbao.batch.cli import SlowColumn, slow_note
-from nianbao.batch.engine import LocalEngine
-from nianbao.batch.workers import DocumentLimitError
+from nianbao.batch.engine import LocalEngine, chunked
+from nianbao.batch.workers import DocumentLimitError, LimitedPool
 from nianbao.inputs import iter_inputs
 from nianbao.pipeline import PipelineConfig
 
@@ -299,3 +299,17 @@ def test_main_is_restored_when_workers_start_from_several_threads() -> None:
         sys.setswitchinterval(interval)
     assert sys.modules["__main__"] is real
     assert len(seen) == 800 and all(seen)
+
+
+def test_idle_workers_get_their_next_task_before_records_are_yielded(tmp_path: Path) -> None:
+    """While the pool hands records to its caller (reading the next inputs, writing), no worker that is ready
+    and idle waits with a task ready for it: tasks go out as soon as results come in."""
+    items = list(iter_inputs([_corpus(tmp_path / "in.jsonl", 24)]))
+    pool = LimitedPool(RULES, size=2)
+    idle_with_work = 0
+    records = []
+    for rec in pool.run(chunked(items, 2), window=8):
+        records.append(rec)
+        idle_with_work += any(w.ready and w.task is None for w in pool._workers) and bool(pool._ready)
+    assert [r["source"] for r in records] == [i.source for i in items]
+    assert idle_with_work == 0

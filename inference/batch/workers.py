@@ -141,7 +141,8 @@ def worker_main(conn: Connection, config: PipelineConfig, setup: Setup | None, p
             return
         tid, items = msg
         try:
-            reply = (tid, "ok", task_records(pipe, items))
+            # pickled here: the parent hands this worker its next task before it unpickles the records
+            reply = (tid, "ok", pickle.dumps(task_records(pipe, items), protocol=pickle.HIGHEST_PROTOCOL))
         except Exception as exc:  # noqa: BLE001 - fail_fast, or a bug outside the pipeline's own guard
             reply = (tid, "error", f"{type(exc).__name__}: {exc}")
         conn.send(reply)
@@ -260,6 +261,7 @@ class LimitedPool:
     started_workers: int = field(default=0, init=False)
     _watch: Any = field(default=None, init=False)  # select.poll of every worker's pipe and sentinel
     _watching: int = field(default=-1, init=False)  # started_workers when _watch was made
+    _finished: list[tuple[_Task, bytes]] = field(default_factory=list, init=False)  # results not unpickled yet
 
     # ------------------------------------------------------------ public
     def run(self, chunks: Iterable[list[InputItem]], window: int | None = None,
@@ -327,10 +329,7 @@ class LimitedPool:
         """Start missing workers, hand tasks to idle ones, wait a little, handle what happened."""
         while len(self._workers) < self.size:
             self._workers.append(self._start_worker())
-        for w in self._workers:
-            if w.ready and w.task is None and self._ready:
-                *_, task = heapq.heappop(self._ready)
-                self._send(w, task)
+        self._hand_out()
         self._wait()
         for i, w in enumerate(list(self._workers)):
             if not self._drain(w) or not w.proc.is_alive():
@@ -338,6 +337,23 @@ class LimitedPool:
                 self._replace(i, "crash", f"exit code {w.proc.exitcode}")
                 continue
             self._check_limits(i, w)
+        self._hand_out()  # before the records are unpickled, the next inputs read and records yielded
+        self._unpack()
+
+    def _unpack(self) -> None:
+        """Unpickle the records of the tasks that finished in this step into their slots."""
+        done, self._finished = self._finished, []
+        for task, payload in done:
+            for i, rec in zip(task.indices, pickle.loads(payload), strict=True):
+                task.slot.records[i] = rec
+            task.slot.left -= len(task.indices)
+
+    def _hand_out(self) -> None:
+        """Give the earliest ready tasks to the workers that are ready and idle."""
+        for w in self._workers:
+            if w.ready and w.task is None and self._ready:
+                *_, task = heapq.heappop(self._ready)
+                self._send(w, task)
 
     def _wait(self) -> None:
         """Until a worker sends something or exits, or ``POLL_S`` passes. One poll object serves while the
@@ -389,9 +405,7 @@ class LimitedPool:
         if task is None or msg[0] != id(task):  # pragma: no cover - a late reply of a task already given up on
             return
         if msg[1] == "ok":
-            for i, rec in zip(task.indices, msg[2], strict=True):
-                task.slot.records[i] = rec
-            task.slot.left -= len(task.indices)
+            self._finished.append((task, msg[2]))  # unpickled by _unpack once idle workers have new tasks
         else:
             if self.config.fail_fast:
                 raise DocumentLimitError(f"{task.slot.items[task.indices[0]].source}: {msg[2]}")
